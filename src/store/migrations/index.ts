@@ -1,0 +1,10 @@
+import type { Migration } from 'kysely';
+import * as m0001 from './0001_foundation.ts';
+
+/**
+ * Every migration, in order. Listed statically (not read from the file system) so the set is
+ * fixed at build time and a half-deployed folder cannot change what runs.
+ */
+export const migrations: Record<string, Migration> = {
+  '0001_foundation': m0001,
+};
