@@ -132,15 +132,21 @@ export function parseEncryptionKeys(raw: string, name = 'TETHER_ENCRYPTION_KEYS'
 export function loadConfig(env: Env = process.env): Config {
   const port = integer(env, 'PORT', 3000, 0, 65535);
   const keysRaw = read(env, 'TETHER_ENCRYPTION_KEYS');
+  const db = databaseUrl(env, 'DATABASE_URL');
+  const role = oneOf(env, 'TETHER_ROLE', ['api', 'worker', 'all'] as const, 'all');
+  if (role !== 'all' && db === null) {
+    // The embedded database belongs to one process; splitting roles needs a shared PostgreSQL.
+    throw new ConfigError('TETHER_ROLE', `"${role}" needs DATABASE_URL: the embedded database serves a single process (use "all")`);
+  }
   return {
     port,
     host: read(env, 'HOST') ?? '127.0.0.1',
     publicOrigin: origin(env, 'PUBLIC_ORIGIN', `http://localhost:${port}`),
-    databaseUrl: databaseUrl(env, 'DATABASE_URL'),
+    databaseUrl: db,
     dataDir: resolve(read(env, 'TETHER_DATA_DIR') ?? './data'),
     encryptionKeys: keysRaw === undefined ? null : parseEncryptionKeys(keysRaw),
     openSignup: boolean(env, 'TETHER_OPEN_SIGNUP', false),
-    role: oneOf(env, 'TETHER_ROLE', ['api', 'worker', 'all'] as const, 'all'),
+    role,
     logLevel: oneOf(env, 'TETHER_LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
     loginMaxAttempts: integer(env, 'TETHER_LOGIN_MAX_ATTEMPTS', 10, 1, 1_000_000),
     loginWindowMs: integer(env, 'TETHER_LOGIN_WINDOW_SECONDS', 900, 1, 86_400) * 1000,

@@ -3,6 +3,8 @@ import type { ColumnType, Generated } from 'kysely';
 /** Timestamps are written as Date (or defaulted by the database) and read as Date. */
 export type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 
+export type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+
 export type Plan = 'personal' | 'workspace';
 export type WorkspaceRole = 'owner' | 'admin' | 'member';
 
@@ -12,14 +14,14 @@ export interface UsersTable {
   name: string | null;
   password_hash: string;
   is_admin: Generated<boolean>;
-  created_at: Generated<Timestamp>;
+  created_at: Timestamp;
 }
 
 export interface SessionsTable {
   /** SHA-256 of the session id: a stolen database does not yield live cookies. */
   id_hash: string;
   user_id: string;
-  created_at: Generated<Timestamp>;
+  created_at: Timestamp;
   expires_at: Timestamp;
 }
 
@@ -31,9 +33,9 @@ export interface ApiKeysTable {
   key_hash: string;
   /** The first characters of the key, safe to show so people can tell keys apart. */
   prefix: string;
-  created_at: Generated<Timestamp>;
-  last_used_at: Timestamp | null;
-  revoked_at: Timestamp | null;
+  created_at: Timestamp;
+  last_used_at: NullableTimestamp;
+  revoked_at: NullableTimestamp;
 }
 
 export interface WorkspacesTable {
@@ -42,14 +44,14 @@ export interface WorkspacesTable {
   plan: Plan;
   /** Set for a user's personal workspace (one per user). */
   personal_owner_id: string | null;
-  created_at: Generated<Timestamp>;
+  created_at: Timestamp;
 }
 
 export interface MembershipsTable {
   workspace_id: string;
   user_id: string;
   role: WorkspaceRole;
-  created_at: Generated<Timestamp>;
+  created_at: Timestamp;
 }
 
 export interface Database {

@@ -1,0 +1,102 @@
+import { ConfigError, isInsecurePublicOrigin, loadConfig, type Config } from './config.ts';
+import { systemClock } from './core/clock.ts';
+import { loadKeyring } from './crypto/keyring.ts';
+import { buildApp, type App } from './http/app.ts';
+import { createMetrics } from './http/metrics.ts';
+import { createLogger, type Logger } from './log.ts';
+import { AccountsService } from './services/accounts.ts';
+import { WorkspacesService } from './services/workspaces.ts';
+import { migrateToLatest, openStore, type Store } from './store/db.ts';
+import { runEvery } from './worker/loops.ts';
+
+/** A running Tether process: what `main` started, and how to stop it. */
+export interface Running {
+  app: App | null;
+  stop(): Promise<void>;
+}
+
+/** The composition root: config → logger → key ring → store → services → HTTP and/or worker. */
+export async function start(config: Config, logger: Logger): Promise<Running> {
+  if (isInsecurePublicOrigin(config.publicOrigin)) {
+    logger.warn({ publicOrigin: config.publicOrigin }, 'PUBLIC_ORIGIN is plain http on a non-loopback host: session cookies and OAuth redirects travel unencrypted. Use https in production.');
+  }
+  // Loaded now so a missing or bad key stops the process at start, not at the first secret.
+  await loadKeyring({ encryptionKeys: config.encryptionKeys, dataDir: config.dataDir, logger });
+  const store: Store = await openStore({ databaseUrl: config.databaseUrl?.reveal() ?? null, dataDir: config.dataDir });
+  await migrateToLatest(store.db);
+  logger.info({ database: store.kind, role: config.role }, 'database ready');
+
+  const accounts = new AccountsService({ db: store.db, clock: systemClock, logger, openSignup: config.openSignup, sessionTtlMs: config.sessionTtlMs });
+  const workspaces = new WorkspacesService({ db: store.db });
+
+  const abort = new AbortController();
+  const loops: Promise<void>[] = [];
+  if (config.role === 'worker' || config.role === 'all') {
+    loops.push(runEvery('session-pruning', 10 * 60_000, () => accounts.pruneSessions(), abort.signal, logger));
+  }
+
+  let app: App | null = null;
+  if (config.role === 'api' || config.role === 'all') {
+    app = await buildApp({ config, logger, db: store.db, metrics: createMetrics(), services: { accounts, workspaces } });
+    await app.listen({ port: config.port, host: config.host });
+  }
+
+  return {
+    app,
+    stop: async () => {
+      abort.abort();
+      if (app) await app.close();
+      await Promise.all(loops);
+      await store.close();
+    },
+  };
+}
+
+async function main(argv: readonly string[]): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const logger = createLogger({ level: config.logLevel });
+
+  if (argv[0] === 'migrate') {
+    const store = await openStore({ databaseUrl: config.databaseUrl?.reveal() ?? null, dataDir: config.dataDir });
+    const result = await migrateToLatest(store.db);
+    logger.info({ applied: (result.results ?? []).map((r) => r.migrationName) }, 'migrations applied');
+    await store.close();
+    return;
+  }
+  if (argv[0] !== undefined) {
+    process.stderr.write(`Unknown command "${argv[0]}". Usage: tether [migrate]\n`);
+    process.exit(2);
+  }
+
+  const running = await start(config, logger);
+  let stopping = false;
+  const shutdown = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    running.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  process.stderr.write(`Tether failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+  if (err instanceof Error && err.cause !== undefined) process.stderr.write(`  cause: ${String(err.cause)}\n`);
+  process.exit(1);
+});

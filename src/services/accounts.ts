@@ -1,0 +1,185 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { sql } from 'kysely';
+import { AppError } from '../core/errors.ts';
+import { newId } from '../core/ids.ts';
+import type { Clock } from '../core/clock.ts';
+import type { Actor } from '../core/policy.ts';
+import { requireInstanceAdmin } from '../core/policy.ts';
+import { Secret } from '../core/secret.ts';
+import type { Db } from '../store/db.ts';
+import { AccountsRepo, type UserRow, type ApiKeyRow } from '../store/accounts.ts';
+import { WorkspacesRepo, type MembershipView } from '../store/workspaces.ts';
+import type { Logger } from '../log.ts';
+import { hashPassword, verifyPassword } from './passwords.ts';
+
+export interface User {
+  id: string;
+  email: string;
+  name: string | null;
+  isAdmin: boolean;
+}
+
+export interface ApiKeyInfo {
+  id: string;
+  name: string;
+  prefix: string;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+  revokedAt: Date | null;
+}
+
+export interface AccountsDeps {
+  db: Db;
+  clock: Clock;
+  logger: Logger;
+  openSignup: boolean;
+  sessionTtlMs: number;
+}
+
+/** Serialises "is this the first user?" across processes (a PostgreSQL advisory lock). */
+const FIRST_USER_LOCK = 7_461_001;
+
+const API_KEY_PREFIX = 'tth_';
+
+/** SHA-256, hex: for high-entropy random values (session ids, API keys) a slow hash adds nothing. */
+export function sha256(value: string): string {
+  return createHash('sha256').update(value).digest('hex');
+}
+
+function toUser(row: UserRow): User {
+  return { id: row.id, email: row.email, name: row.name, isAdmin: row.is_admin };
+}
+
+function toApiKeyInfo(row: ApiKeyRow): ApiKeyInfo {
+  return { id: row.id, name: row.name, prefix: row.prefix, createdAt: row.created_at, lastUsedAt: row.last_used_at, revokedAt: row.revoked_at };
+}
+
+export function normalizeEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
+
+/** Sign-up, log-in, sessions, API keys and admin-created users. */
+export class AccountsService {
+  readonly #deps: AccountsDeps;
+  readonly #repo: AccountsRepo;
+  #dummyHash: Promise<string> | null = null;
+
+  constructor(deps: AccountsDeps) {
+    this.#deps = deps;
+    this.#repo = new AccountsRepo(deps.db);
+  }
+
+  /**
+   * Public sign-up: open for the first user (who becomes instance admin) or when open sign-up
+   * is configured. The first-user check and the insert happen under one lock so two racing
+   * sign-ups on an empty instance cannot both become admin.
+   */
+  async signup(input: { email: string; password: Secret<string>; name?: string | undefined }): Promise<User> {
+    const email = normalizeEmail(input.email);
+    const passwordHash = await hashPassword(input.password);
+    return this.#deps.db.transaction().execute(async (trx) => {
+      await sql`select pg_advisory_xact_lock(${FIRST_USER_LOCK})`.execute(trx);
+      const repo = new AccountsRepo(trx);
+      const first = (await repo.countUsers()) === 0;
+      if (!first && !this.#deps.openSignup) {
+        throw new AppError('signup_closed', 'Sign-up is closed on this instance. Ask an administrator to create your account.');
+      }
+      return this.#createUser(trx, { email, name: input.name ?? null, passwordHash, isAdmin: first });
+    });
+  }
+
+  /** POST /admin/users: an instance admin creates a (non-admin) user, whatever the sign-up setting. */
+  async createUserAsAdmin(actor: Actor, input: { email: string; password: Secret<string>; name?: string | undefined }): Promise<User> {
+    requireInstanceAdmin(actor);
+    const passwordHash = await hashPassword(input.password);
+    return this.#deps.db.transaction().execute((trx) =>
+      this.#createUser(trx, { email: normalizeEmail(input.email), name: input.name ?? null, passwordHash, isAdmin: false }),
+    );
+  }
+
+  /** Every user gets a personal workspace (plan `personal`) in the same transaction. */
+  async #createUser(trx: Db, input: { email: string; name: string | null; passwordHash: string; isAdmin: boolean }): Promise<User> {
+    const repo = new AccountsRepo(trx);
+    if (await repo.findUserByEmail(input.email)) {
+      throw new AppError('email_taken', 'An account with this email already exists.', { details: { field: 'email' } });
+    }
+    const row = await repo.insertUser({ id: newId('usr'), ...input });
+    const workspaces = new WorkspacesRepo(trx);
+    const ws = await workspaces.insertWorkspace({ id: newId('ws'), name: 'Personal', plan: 'personal', personalOwnerId: row.id });
+    await workspaces.insertMembership({ workspaceId: ws.id, userId: row.id, role: 'owner' });
+    return toUser(row);
+  }
+
+  /**
+   * Checks the credentials and opens a session. Unknown email and wrong password give the same
+   * answer and take the same time (a dummy hash is verified for unknown emails).
+   */
+  async login(input: { email: string; password: Secret<string> }): Promise<{ user: User; sessionId: Secret<string> }> {
+    const row = await this.#repo.findUserByEmail(normalizeEmail(input.email));
+    const ok = await verifyPassword(input.password, row?.password_hash ?? (await this.#dummy()));
+    if (!row || !ok) throw new AppError('invalid_credentials', 'The email or password is wrong.');
+    const sessionId = await this.openSession(row.id);
+    return { user: toUser(row), sessionId };
+  }
+
+  async openSession(userId: string): Promise<Secret<string>> {
+    const id = randomBytes(32).toString('base64url');
+    const now = this.#deps.clock.now();
+    await this.#repo.insertSession({ idHash: sha256(id), userId, expiresAt: new Date(now.getTime() + this.#deps.sessionTtlMs) });
+    return new Secret(id);
+  }
+
+  async userForSession(sessionId: string): Promise<User | null> {
+    const row = await this.#repo.findUserBySession(sha256(sessionId), this.#deps.clock.now());
+    return row ? toUser(row) : null;
+  }
+
+  async logout(sessionId: string): Promise<void> {
+    await this.#repo.deleteSession(sha256(sessionId));
+  }
+
+  async pruneSessions(): Promise<void> {
+    await this.#repo.deleteExpiredSessions(this.#deps.clock.now());
+  }
+
+  async me(actor: Actor): Promise<{ user: User; workspaces: MembershipView[] }> {
+    const row = await this.#repo.findUserById(actor.userId);
+    if (!row) throw new AppError('unauthenticated', 'Your account no longer exists.');
+    const workspaces = await new WorkspacesRepo(this.#deps.db).listForUser(actor.userId);
+    return { user: toUser(row), workspaces };
+  }
+
+  /** A new API key: 256 random bits, stored as a SHA-256 hash; the key itself is returned once. */
+  async createApiKey(actor: Actor, name: string): Promise<{ info: ApiKeyInfo; key: Secret<string> }> {
+    const key = `${API_KEY_PREFIX}${randomBytes(32).toString('base64url')}`;
+    const row = await this.#repo.insertApiKey({
+      id: newId('key'),
+      userId: actor.userId,
+      name,
+      keyHash: sha256(key),
+      prefix: key.slice(0, API_KEY_PREFIX.length + 6),
+    });
+    return { info: toApiKeyInfo(row), key: new Secret(key) };
+  }
+
+  async listApiKeys(actor: Actor): Promise<ApiKeyInfo[]> {
+    return (await this.#repo.listApiKeys(actor.userId)).map(toApiKeyInfo);
+  }
+
+  async revokeApiKey(actor: Actor, id: string): Promise<void> {
+    if (!(await this.#repo.revokeApiKey(actor.userId, id, this.#deps.clock.now()))) {
+      throw new AppError('api_key_not_found', 'No active API key with this id.');
+    }
+  }
+
+  async userForApiKey(key: string): Promise<User | null> {
+    if (!key.startsWith(API_KEY_PREFIX)) return null;
+    const row = await this.#repo.findUserByApiKey(sha256(key), this.#deps.clock.now());
+    return row ? toUser(row) : null;
+  }
+
+  #dummy(): Promise<string> {
+    this.#dummyHash ??= hashPassword(new Secret(randomBytes(16).toString('hex')));
+    return this.#dummyHash;
+  }
+}
