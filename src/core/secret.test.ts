@@ -7,6 +7,7 @@ test('a Secret never prints its value', () => {
   const s = new Secret('hunter2-very-secret');
   const outputs = [
     String(s),
+    // eslint-disable-next-line @typescript-eslint/restrict-template-expressions -- exactly the accident this type guards against
     `${s}`,
     JSON.stringify({ s }),
     inspect(s),
