@@ -4,8 +4,9 @@ import { loadKeyring } from './crypto/keyring.ts';
 import { buildApp, type App } from './http/app.ts';
 import { createMetrics } from './http/metrics.ts';
 import { createLogger, type Logger } from './log.ts';
-import { AccountsService } from './services/accounts.ts';
-import { WorkspacesService } from './services/workspaces.ts';
+import { Envelope } from './crypto/envelope.ts';
+import { createServices } from './services/index.ts';
+import { ConnectionsRepo } from './store/connections.ts';
 import { migrateToLatest, openStore, type Store } from './store/db.ts';
 import { runEvery } from './worker/loops.ts';
 
@@ -21,23 +22,28 @@ export async function start(config: Config, logger: Logger): Promise<Running> {
     logger.warn({ publicOrigin: config.publicOrigin }, 'PUBLIC_ORIGIN is plain http on a non-loopback host: session cookies and OAuth redirects travel unencrypted. Use https in production.');
   }
   // Loaded now so a missing or bad key stops the process at start, not at the first secret.
-  await loadKeyring({ encryptionKeys: config.encryptionKeys, dataDir: config.dataDir, logger });
+  const keyring = await loadKeyring({ encryptionKeys: config.encryptionKeys, dataDir: config.dataDir, logger });
   const store: Store = await openStore({ databaseUrl: config.databaseUrl?.reveal() ?? null, dataDir: config.dataDir });
   await migrateToLatest(store.db);
   logger.info({ database: store.kind, role: config.role }, 'database ready');
 
-  const accounts = new AccountsService({ db: store.db, clock: systemClock, logger, openSignup: config.openSignup, sessionTtlMs: config.sessionTtlMs });
-  const workspaces = new WorkspacesService({ db: store.db });
+  const services = createServices({ db: store.db, config, logger, clock: systemClock, envelope: new Envelope(keyring) });
 
   const abort = new AbortController();
   const loops: Promise<void>[] = [];
   if (config.role === 'worker' || config.role === 'all') {
-    loops.push(runEvery('session-pruning', 10 * 60_000, () => accounts.pruneSessions(), abort.signal, logger));
+    loops.push(
+      runEvery('housekeeping', 10 * 60_000, async () => {
+        await services.accounts.pruneSessions();
+        // Connect sessions live 10 minutes; keep a day of used/expired ones for support, then drop them.
+        await new ConnectionsRepo(store.db).deleteSessionsBefore(new Date(systemClock.now().getTime() - 86_400_000));
+      }, abort.signal, logger),
+    );
   }
 
   let app: App | null = null;
   if (config.role === 'api' || config.role === 'all') {
-    app = await buildApp({ config, logger, db: store.db, metrics: createMetrics(), services: { accounts, workspaces } });
+    app = await buildApp({ config, logger, db: store.db, metrics: createMetrics(), services });
     await app.listen({ port: config.port, host: config.host });
   }
 

@@ -6,8 +6,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from '../config.ts';
 import type { Logger } from '../log.ts';
 import type { Db } from '../store/db.ts';
-import type { AccountsService } from '../services/accounts.ts';
-import type { WorkspacesService } from '../services/workspaces.ts';
+import type { Services } from '../services/index.ts';
 import { registerAuth } from './auth.ts';
 import { registerErrorHandling } from './errors.ts';
 import type { HttpMetrics } from './metrics.ts';
@@ -17,11 +16,11 @@ import { authRoutes } from './routes/auth.ts';
 import { meRoutes } from './routes/me.ts';
 import { opsRoutes } from './routes/ops.ts';
 import { workspaceRoutes } from './routes/workspaces.ts';
+import { oauthAppRoutes } from './routes/oauth-apps.ts';
+import { connectRoutes } from './routes/connect.ts';
+import { connectionRoutes } from './routes/connections.ts';
 
-export interface Services {
-  accounts: AccountsService;
-  workspaces: WorkspacesService;
-}
+export type { Services };
 
 export interface AppDeps {
   config: Config;
@@ -96,6 +95,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   meRoutes(app);
   workspaceRoutes(app);
   adminRoutes(app);
+  oauthAppRoutes(app);
+  connectRoutes(app);
+  connectionRoutes(app);
 
   return app;
 }

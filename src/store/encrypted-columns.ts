@@ -15,4 +15,9 @@ export interface EncryptedColumn {
 }
 
 /** Every encrypted column in the schema. Repositories that seal a column register it here. */
-export const encryptedColumns: EncryptedColumn[] = [];
+export const encryptedColumns: readonly EncryptedColumn[] = [
+  { table: 'oauth_apps', idColumn: 'domain', column: 'client_secret', field: 'client_secret' },
+  { table: 'connections', idColumn: 'id', column: 'access_token', field: 'access_token' },
+  { table: 'connections', idColumn: 'id', column: 'refresh_token', field: 'refresh_token' },
+  { table: 'connect_sessions', idColumn: 'id', column: 'code_verifier', field: 'code_verifier' },
+];

@@ -54,7 +54,78 @@ export interface MembershipsTable {
   created_at: Timestamp;
 }
 
+export type ConnectionStatus = 'active' | 'refreshing' | 'error' | 'reauthorize' | 'disconnected';
+export type ShareLevel = 'use' | 'manage';
+
+/** jsonb columns: written as JSON text, read back parsed. */
+export type Json<T> = ColumnType<T, string, string>;
+
+export interface OAuthAppsTable {
+  domain: string;
+  client_id: string;
+  /** Sealed by src/crypto; context oauth_apps/<domain>/client_secret. */
+  client_secret: string;
+  secret_last4: string;
+  authorize_url: string | null;
+  token_url: string | null;
+  revocation_url: string | null;
+  userinfo_url: string | null;
+  issuer: string | null;
+  scopes: string | null;
+  authorize_params: Json<Record<string, string>> | null;
+  api_base_url: string | null;
+  tenant: string | null;
+  token_endpoint_auth_method: 'client_secret_basic' | 'client_secret_post' | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface ConnectionsTable {
+  id: string;
+  workspace_id: string;
+  owner_id: string;
+  domain: string;
+  name: string;
+  status: ConnectionStatus;
+  status_reason: string | null;
+  account_id: string;
+  account_display: string;
+  scopes: Json<string[]>;
+  access_token: string | null;
+  refresh_token: string | null;
+  token_type: string | null;
+  token_expires_at: NullableTimestamp;
+  last_refreshed_at: NullableTimestamp;
+  shared_level: ShareLevel | null;
+  shared_by: string | null;
+  shared_at: NullableTimestamp;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface ConnectSessionsTable {
+  id: string;
+  state_hash: string;
+  binding_hash: string;
+  user_id: string;
+  workspace_id: string;
+  domain: string;
+  name: string | null;
+  scopes: Json<string[]>;
+  code_verifier: string | null;
+  nonce: string | null;
+  redirect_uri: string;
+  connection_id: string | null;
+  allow_account_change: Generated<boolean>;
+  expires_at: Timestamp;
+  used_at: NullableTimestamp;
+  created_at: Timestamp;
+}
+
 export interface Database {
+  oauth_apps: OAuthAppsTable;
+  connections: ConnectionsTable;
+  connect_sessions: ConnectSessionsTable;
   users: UsersTable;
   sessions: SessionsTable;
   api_keys: ApiKeysTable;

@@ -4,8 +4,11 @@ import { systemClock, type Clock } from '../../src/core/clock.ts';
 import { buildApp, type App } from '../../src/http/app.ts';
 import { createMetrics } from '../../src/http/metrics.ts';
 import { createLogger } from '../../src/log.ts';
-import { AccountsService } from '../../src/services/accounts.ts';
-import { WorkspacesService } from '../../src/services/workspaces.ts';
+import { Envelope } from '../../src/crypto/envelope.ts';
+import { Keyring, generateKeyString } from '../../src/crypto/keyring.ts';
+import { parseEncryptionKeys } from '../../src/config.ts';
+import type { FetchFunction } from '../../src/oauth/providers/index.ts';
+import { createServices, type Services } from '../../src/services/index.ts';
 import { createTestStore, type TestStore } from './db.ts';
 
 /** Collects every log line the app writes, so tests can assert what never appears in it. */
@@ -26,18 +29,20 @@ export interface TestApp {
   config: Config;
   logs: LogCapture;
   clock: Clock;
+  services: Services;
+  envelope: Envelope;
   close(): Promise<void>;
 }
 
-export async function createTestApp(options: { env?: Record<string, string>; clock?: Clock } = {}): Promise<TestApp> {
+export async function createTestApp(options: { env?: Record<string, string>; clock?: Clock; fetch?: FetchFunction } = {}): Promise<TestApp> {
   const store = await createTestStore();
   const config = loadConfig({ PUBLIC_ORIGIN: 'http://localhost:3000', TETHER_LOG_LEVEL: 'debug', ...options.env });
   const logs = new LogCapture();
   const logger = createLogger({ level: config.logLevel, destination: logs });
   const clock = options.clock ?? systemClock;
-  const accounts = new AccountsService({ db: store.db, clock, logger, openSignup: config.openSignup, sessionTtlMs: config.sessionTtlMs });
-  const workspaces = new WorkspacesService({ db: store.db });
-  const app = await buildApp({ config, logger, db: store.db, metrics: createMetrics({ defaultMetrics: false }), services: { accounts, workspaces } });
+  const envelope = new Envelope(new Keyring(config.encryptionKeys ?? parseEncryptionKeys(generateKeyString(1))));
+  const services = createServices({ db: store.db, config, logger, clock, envelope, ...(options.fetch ? { fetch: options.fetch } : {}) });
+  const app = await buildApp({ config, logger, db: store.db, metrics: createMetrics({ defaultMetrics: false }), services });
   await app.ready();
   return {
     app,
@@ -45,6 +50,8 @@ export async function createTestApp(options: { env?: Record<string, string>; clo
     config,
     logs,
     clock,
+    services,
+    envelope,
     close: async () => {
       await app.close();
       await store.close();

@@ -1,0 +1,52 @@
+import type { Config } from '../config.ts';
+import type { Clock } from '../core/clock.ts';
+import type { Envelope } from '../crypto/envelope.ts';
+import type { Logger } from '../log.ts';
+import type { FetchFunction } from '../oauth/providers/index.ts';
+import type { Db } from '../store/db.ts';
+import { ConnectionsRepo } from '../store/connections.ts';
+import { AccountsService } from './accounts.ts';
+import { ConnectService } from './connect.ts';
+import { ConnectionsService } from './connections.ts';
+import { OAuthAppsService } from './oauth-apps.ts';
+import { WorkspacesService } from './workspaces.ts';
+
+export interface Services {
+  accounts: AccountsService;
+  workspaces: WorkspacesService;
+  oauthApps: OAuthAppsService;
+  connect: ConnectService;
+  connections: ConnectionsService;
+}
+
+export interface ServiceDeps {
+  db: Db;
+  config: Config;
+  logger: Logger;
+  clock: Clock;
+  envelope: Envelope;
+  /** Outbound HTTP to providers; global fetch unless a test wraps it. */
+  fetch?: FetchFunction;
+}
+
+/** Wires the use cases together; `main.ts` and the tests both build the app through this. */
+export function createServices(deps: ServiceDeps): Services {
+  const { db, config, logger, clock, envelope } = deps;
+  const accounts = new AccountsService({ db, clock, logger, openSignup: config.openSignup, sessionTtlMs: config.sessionTtlMs });
+  const workspaces = new WorkspacesService({ db });
+  const oauthApps = new OAuthAppsService({
+    db,
+    envelope,
+    clock,
+    publicOrigin: config.publicOrigin,
+    onDeleted: [
+      // SPEC §2: without the app nothing can refresh; the connections need a reconnect.
+      async (trx, { domain }) => {
+        await new ConnectionsRepo(trx).markDomainReauthorize(domain, `The OAuth app for ${domain} was removed by an administrator.`, clock.now());
+      },
+    ],
+  });
+  const connect = new ConnectService({ db, envelope, clock, logger, apps: oauthApps, workspaces, ...(deps.fetch ? { fetch: deps.fetch } : {}) });
+  const connections = new ConnectionsService({ db, clock, workspaces });
+  return { accounts, workspaces, oauthApps, connect, connections };
+}
