@@ -45,8 +45,10 @@ describe(`the real server process (${testDbKind})`, () => {
     const first = new ServerProcess(port, env);
     let secrets: string[] = [];
     try {
-      const readyMs = await first.waitReady();
-      assert.ok(readyMs < 15_000, `ready in ${readyMs} ms`);
+      // The 15 s start-up promise is checked on an idle machine by .ci/run; here other suites
+      // share the CPU, so only a generous bound is asserted.
+      const readyMs = await first.waitReady(60_000);
+      assert.ok(readyMs < 60_000, `ready in ${readyMs} ms`);
       // With no key configured, one was generated into the data dir, private to the owner.
       const keyFile = await stat(join(dataDir, 'encryption-keys'));
       assert.equal(keyFile.mode & 0o077, 0, 'key file is not readable by others');

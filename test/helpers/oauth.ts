@@ -1,5 +1,6 @@
 import type { Clock } from '../../src/core/clock.ts';
-import { Client, createTestApp, signedUp, type Answer, type TestApp } from './app.ts';
+import type { Client} from './app.ts';
+import { createTestApp, signedUp, type Answer, type TestApp } from './app.ts';
 
 /** A clock that follows real time (the provider's) but can be moved ahead. */
 export class ShiftableClock implements Clock {
