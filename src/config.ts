@@ -29,6 +29,10 @@ export interface Config {
   readonly loginMaxAttempts: number;
   readonly loginWindowMs: number;
   readonly sessionTtlMs: number;
+  /** How often the background refresher looks for tokens about to expire. */
+  readonly refreshIntervalMs: number;
+  /** Refreshes one worker process runs at once. */
+  readonly refreshConcurrency: number;
 }
 
 export class ConfigError extends Error {
@@ -151,6 +155,8 @@ export function loadConfig(env: Env = process.env): Config {
     loginMaxAttempts: integer(env, 'TETHER_LOGIN_MAX_ATTEMPTS', 10, 1, 1_000_000),
     loginWindowMs: integer(env, 'TETHER_LOGIN_WINDOW_SECONDS', 900, 1, 86_400) * 1000,
     sessionTtlMs: integer(env, 'TETHER_SESSION_TTL_HOURS', 24 * 14, 1, 24 * 365) * 3_600_000,
+    refreshIntervalMs: integer(env, 'TETHER_REFRESH_INTERVAL_MS', 5_000, 100, 3_600_000),
+    refreshConcurrency: integer(env, 'TETHER_REFRESH_CONCURRENCY', 10, 1, 1_000),
   };
 }
 

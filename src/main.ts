@@ -9,6 +9,7 @@ import { createServices } from './services/index.ts';
 import { ConnectionsRepo } from './store/connections.ts';
 import { migrateToLatest, openStore, type Store } from './store/db.ts';
 import { runEvery } from './worker/loops.ts';
+import { BackgroundRefresher } from './worker/refresher.ts';
 
 /** A running Tether process: what `main` started, and how to stop it. */
 export interface Running {
@@ -39,6 +40,15 @@ export async function start(config: Config, logger: Logger): Promise<Running> {
         await new ConnectionsRepo(store.db).deleteSessionsBefore(new Date(systemClock.now().getTime() - 86_400_000));
       }, abort.signal, logger),
     );
+    const refresher = new BackgroundRefresher({
+      db: store.db,
+      clock: systemClock,
+      logger,
+      refresher: services.refresher,
+      intervalMs: config.refreshIntervalMs,
+      concurrency: config.refreshConcurrency,
+    });
+    loops.push(refresher.run(abort.signal));
   }
 
   let app: App | null = null;

@@ -29,6 +29,9 @@ export const errorCodes = [
   'connection_not_allowed',
   'credential_invalid',
   'conflict',
+  'provider_unavailable',
+  'provider_error',
+  'response_too_large',
   'internal',
 ] as const;
 

@@ -19,6 +19,7 @@ import { workspaceRoutes } from './routes/workspaces.ts';
 import { oauthAppRoutes } from './routes/oauth-apps.ts';
 import { connectRoutes } from './routes/connect.ts';
 import { connectionRoutes } from './routes/connections.ts';
+import { tokenRoutes } from './routes/tokens.ts';
 
 export type { Services };
 
@@ -98,6 +99,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   oauthAppRoutes(app);
   connectRoutes(app);
   connectionRoutes(app);
+  tokenRoutes(app);
 
   return app;
 }

@@ -30,6 +30,9 @@ export const httpStatus: Record<ErrorCode, number> = {
   conflict: 409,
   connection_disconnected: 410,
   rate_limited: 429,
+  provider_error: 502,
+  response_too_large: 502,
+  provider_unavailable: 503,
   internal: 500,
 };
 

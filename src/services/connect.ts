@@ -11,8 +11,10 @@ import { requestedScopes, type ErrorClassification, type FetchFunction } from '.
 import type { Db } from '../store/db.ts';
 import { ConnectionsRepo, type ConnectSessionRow } from '../store/connections.ts';
 import { sha256 } from './accounts.ts';
+import { refreshDueAt } from '../core/tokens.ts';
 import type { OAuthAppsService } from './oauth-apps.ts';
 import type { WorkspacesService } from './workspaces.ts';
+import type { Events } from './events.ts';
 
 /** SPEC §3: a connect session lives 10 minutes. */
 export const CONNECT_SESSION_TTL_MS = 10 * 60_000;
@@ -54,6 +56,7 @@ export interface ConnectDeps {
   workspaces: WorkspacesService;
   /** Outbound HTTP to providers (tests may wrap it; production uses global fetch). */
   fetch?: FetchFunction;
+  events?: Events;
 }
 
 /** A new browser binding: the value of the HttpOnly flow cookie. */
@@ -181,8 +184,50 @@ export class ConnectService {
       }
       throw err;
     }
+    if (session.connection_id !== null) return this.#reconnect(session, tokens, app.provider.displayName);
     const connectionId = await this.#save(session, tokens, app.provider.displayName);
+    this.#deps.events?.emit({ type: 'connection.created', at: this.#deps.clock.now(), actorId: session.user_id, connectionId, domain: session.domain, workspaceId: session.workspace_id });
     return { ok: true, connectionId, workspaceId: session.workspace_id, providerName: app.provider.displayName, reconnected: false };
+  }
+
+  /**
+   * Reconnect (SPEC §5): new tokens and scopes on the same connection id, so workflows need no
+   * change. Another provider account is refused unless the person confirmed the change.
+   */
+  async #reconnect(session: ConnectSessionRow, tokens: ExchangedTokens, providerName: string): Promise<CallbackResult> {
+    const id = session.connection_id ?? '';
+    const repo = new ConnectionsRepo(this.#deps.db);
+    const existing = await repo.find(id);
+    if (!existing || existing.status === 'disconnected') return failure('misconfigured', providerName);
+    if (existing.account_id !== tokens.identity.accountId && !session.allow_account_change) {
+      this.#deps.logger.warn({ connectionId: id, domain: session.domain }, 'reconnect refused: different provider account');
+      return failure('account_mismatch', providerName);
+    }
+    const now = this.#deps.clock.now();
+    const seal = (value: Secret<string>, field: string): string => this.#deps.envelope.seal(value, { table: 'connections', id, field });
+    await repo.update(id, {
+      account_id: tokens.identity.accountId,
+      account_display: tokens.identity.displayName,
+      scopes: JSON.stringify(tokens.scopes),
+      access_token: seal(tokens.accessToken, 'access_token'),
+      // A reconnect without a new refresh token keeps the old one (it may still be valid).
+      ...(tokens.refreshToken === null ? {} : { refresh_token: seal(tokens.refreshToken, 'refresh_token') }),
+      token_type: tokens.tokenType,
+      token_expires_at: tokens.expiresAt,
+      last_refreshed_at: now,
+      refresh_due_at: refreshDueAt(now, tokens.expiresAt),
+      status: 'active',
+      status_reason: null,
+      refresh_failures: 0,
+      refresh_retry_at: null,
+      last_error: null,
+      // Any refresh still in flight loses its lease: its result must not overwrite these tokens.
+      refresh_lease_until: null,
+      refresh_lease_owner: null,
+      updated_at: now,
+    });
+    this.#deps.events?.emit({ type: 'connection.reconnected', at: now, actorId: session.user_id, connectionId: id, domain: session.domain, workspaceId: session.workspace_id });
+    return { ok: true, connectionId: id, workspaceId: session.workspace_id, providerName, reconnected: true };
   }
 
   #openVerifier(session: ConnectSessionRow): Secret<string> | null {
@@ -211,6 +256,7 @@ export class ConnectService {
       token_type: tokens.tokenType,
       token_expires_at: tokens.expiresAt,
       last_refreshed_at: now,
+      refresh_due_at: refreshDueAt(now, tokens.expiresAt),
       created_at: now,
       updated_at: now,
     });

@@ -23,6 +23,8 @@ export interface ConnectionView {
   ownerId: string;
   createdAt: Date;
   shared: null | { level: ShareLevel; sharedBy: string | null; sharedAt: Date | null };
+  /** After a disconnect: what happened at the provider (revoked, not supported, failed). */
+  revocation: string | null;
 }
 
 export function toConnectionView(row: ConnectionRow): ConnectionView {
@@ -41,6 +43,7 @@ export function toConnectionView(row: ConnectionRow): ConnectionView {
     ownerId: row.owner_id,
     createdAt: row.created_at,
     shared: row.shared_level === null ? null : { level: row.shared_level, sharedBy: row.shared_by, sharedAt: row.shared_at },
+    revocation: row.revocation,
   };
 }
 

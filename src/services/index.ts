@@ -10,6 +10,11 @@ import { ConnectService } from './connect.ts';
 import { ConnectionsService } from './connections.ts';
 import { OAuthAppsService } from './oauth-apps.ts';
 import { WorkspacesService } from './workspaces.ts';
+import { Events } from './events.ts';
+import { RefreshService } from './refresh.ts';
+import { TokenCache, TokensService } from './tokens.ts';
+import { LifecycleService } from './lifecycle.ts';
+import { ProxyService } from './proxy.ts';
 
 export interface Services {
   accounts: AccountsService;
@@ -17,6 +22,11 @@ export interface Services {
   oauthApps: OAuthAppsService;
   connect: ConnectService;
   connections: ConnectionsService;
+  events: Events;
+  refresher: RefreshService;
+  tokens: TokensService;
+  lifecycle: LifecycleService;
+  proxy: ProxyService;
 }
 
 export interface ServiceDeps {
@@ -27,6 +37,8 @@ export interface ServiceDeps {
   envelope: Envelope;
   /** Outbound HTTP to providers; global fetch unless a test wraps it. */
   fetch?: FetchFunction;
+  /** Refresh lease length (tests shorten it to exercise take-over after a crash). */
+  refreshLeaseMs?: number;
 }
 
 /** Wires the use cases together; `main.ts` and the tests both build the app through this. */
@@ -46,7 +58,14 @@ export function createServices(deps: ServiceDeps): Services {
       },
     ],
   });
-  const connect = new ConnectService({ db, envelope, clock, logger, apps: oauthApps, workspaces, ...(deps.fetch ? { fetch: deps.fetch } : {}) });
+  const fetchOption = deps.fetch ? { fetch: deps.fetch } : {};
+  const events = new Events(logger);
+  const connect = new ConnectService({ db, envelope, clock, logger, apps: oauthApps, workspaces, events, ...fetchOption });
   const connections = new ConnectionsService({ db, clock, workspaces });
-  return { accounts, workspaces, oauthApps, connect, connections };
+  const refresher = new RefreshService({ db, envelope, clock, logger, apps: oauthApps, events, ...fetchOption, ...(deps.refreshLeaseMs ? { leaseMs: deps.refreshLeaseMs } : {}) });
+  const cache = new TokenCache();
+  const tokens = new TokensService({ db, envelope, clock, refresher, events, cache });
+  const lifecycle = new LifecycleService({ db, envelope, clock, logger, apps: oauthApps, connections, connect, refresher, cache, events, ...fetchOption });
+  const proxy = new ProxyService({ apps: oauthApps, tokens, refresher, ...fetchOption });
+  return { accounts, workspaces, oauthApps, connect, connections, events, refresher, tokens, lifecycle, proxy };
 }

@@ -43,6 +43,58 @@ export class ConnectionsRepo {
       .execute();
   }
 
+  /**
+   * Takes the refresh lease of one connection if nobody holds a live one (cross-process single
+   * flight). Unless `force`, only when the token is due. The status shows `refreshing` meanwhile.
+   */
+  async claimLease(id: string, owner: string, now: Date, until: Date, force: boolean): Promise<ConnectionRow | undefined> {
+    let q = this.db
+      .updateTable('connections')
+      .set({ refresh_lease_until: until, refresh_lease_owner: owner, status: 'refreshing' })
+      .where('id', '=', id)
+      .where('status', 'in', ['active', 'error', 'refreshing'])
+      .where((eb) => eb.or([eb('refresh_lease_until', 'is', null), eb('refresh_lease_until', '<=', now)]));
+    if (!force) q = q.where('refresh_due_at', '<=', now);
+    return q.returningAll().executeTakeFirst();
+  }
+
+  /**
+   * The background refresher's claim: up to `limit` connections due before `horizon`, not in
+   * backoff, not leased — `FOR UPDATE SKIP LOCKED`, so concurrent workers never claim the same row.
+   */
+  async claimDue(owner: string, now: Date, horizon: Date, until: Date, limit: number): Promise<ConnectionRow[]> {
+    return this.db
+      .updateTable('connections')
+      .set({ refresh_lease_until: until, refresh_lease_owner: owner, status: 'refreshing' })
+      .where('id', 'in', (eb) =>
+        eb
+          .selectFrom('connections')
+          .select('id')
+          .where('status', 'in', ['active', 'error', 'refreshing'])
+          .where('refresh_due_at', '<=', horizon)
+          .where('refresh_token', 'is not', null)
+          .where((w) => w.or([w('refresh_retry_at', 'is', null), w('refresh_retry_at', '<=', now)]))
+          .where((w) => w.or([w('refresh_lease_until', 'is', null), w('refresh_lease_until', '<=', now)]))
+          .orderBy('refresh_due_at')
+          .limit(limit)
+          .forUpdate()
+          .skipLocked(),
+      )
+      .returningAll()
+      .execute();
+  }
+
+  /** Writes the outcome of a refresh — only if this holder still owns the lease. */
+  async finishRefresh(id: string, owner: string, patch: Updateable<ConnectionsTable>): Promise<ConnectionRow | undefined> {
+    return this.db
+      .updateTable('connections')
+      .set({ ...patch, refresh_lease_until: null, refresh_lease_owner: null })
+      .where('id', '=', id)
+      .where('refresh_lease_owner', '=', owner)
+      .returningAll()
+      .executeTakeFirst();
+  }
+
   async insertSession(row: Insertable<ConnectSessionsTable>): Promise<void> {
     await this.db.insertInto('connect_sessions').values(row).execute();
   }
@@ -65,5 +117,23 @@ export class ConnectionsRepo {
 
   async deleteSessionsBefore(cutoff: Date): Promise<void> {
     await this.db.deleteFrom('connect_sessions').where('expires_at', '<', cutoff).execute();
+  }
+}
+
+/** A connection with the caller's membership of its workspace and the plan: one round trip. */
+export type ConnectionWithAccess = ConnectionRow & { member_role: string | null; plan: string };
+
+export class ConnectionAccessRepo {
+  constructor(private readonly db: Db) {}
+
+  findForActor(id: string, userId: string): Promise<ConnectionWithAccess | undefined> {
+    return this.db
+      .selectFrom('connections as c')
+      .innerJoin('workspaces as w', 'w.id', 'c.workspace_id')
+      .leftJoin('memberships as m', (join) => join.onRef('m.workspace_id', '=', 'c.workspace_id').on('m.user_id', '=', userId))
+      .selectAll('c')
+      .select(['m.role as member_role', 'w.plan as plan'])
+      .where('c.id', '=', id)
+      .executeTakeFirst();
   }
 }

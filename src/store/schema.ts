@@ -101,6 +101,14 @@ export interface ConnectionsTable {
   shared_at: NullableTimestamp;
   created_at: Timestamp;
   updated_at: Timestamp;
+  refresh_due_at: NullableTimestamp;
+  refresh_lease_until: NullableTimestamp;
+  refresh_lease_owner: string | null;
+  refresh_failures: Generated<number>;
+  refresh_retry_at: NullableTimestamp;
+  last_error: string | null;
+  /** The outcome of revoking the tokens at the provider on disconnect, in words. */
+  revocation: string | null;
 }
 
 export interface ConnectSessionsTable {

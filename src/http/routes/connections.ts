@@ -22,6 +22,7 @@ export const ConnectionSchema = Type.Object(
       Type.Null(),
       Type.Object({ level: Type.Union([Type.Literal('use'), Type.Literal('manage')]), sharedBy: Type.Union([Type.String(), Type.Null()]), sharedAt: Type.Union([DateTime, Type.Null()]) }),
     ]),
+    revocation: Type.Union([Type.String(), Type.Null()], { description: 'after a disconnect: the outcome of revoking the tokens at the provider' }),
   },
   { $id: 'Connection' },
 );

@@ -1,0 +1,36 @@
+/**
+ * Domain events: what happened, for the audit log, notifications and webhooks to consume.
+ * Emitted after the change is committed; a failing listener is logged, never fatal.
+ */
+import type { Logger } from '../log.ts';
+
+export type DomainEvent =
+  | { type: 'token.issued'; at: Date; actorId: string; connectionId: string; domain: string; workspaceId: string; workflowId?: string; nodeId?: string }
+  | { type: 'connection.created' | 'connection.reconnected'; at: Date; actorId: string; connectionId: string; domain: string; workspaceId: string }
+  | { type: 'connection.refreshed'; at: Date; actorId: string | null; connectionId: string; domain: string; workspaceId: string; rotated: boolean }
+  | { type: 'connection.refresh_failed'; at: Date; actorId: string | null; connectionId: string; domain: string; workspaceId: string; kind: string; code: string; reason: string }
+  | { type: 'connection.reauthorize_required'; at: Date; actorId: string | null; connectionId: string; domain: string; workspaceId: string; reason: string }
+  | { type: 'connection.disconnected'; at: Date; actorId: string; connectionId: string; domain: string; workspaceId: string; revocation: string };
+
+export type EventListener = (event: DomainEvent) => void | Promise<void>;
+
+export class Events {
+  readonly #listeners: EventListener[] = [];
+  constructor(private readonly logger: Logger) {}
+
+  on(listener: EventListener): void {
+    this.#listeners.push(listener);
+  }
+
+  emit(event: DomainEvent): void {
+    this.logger.debug({ event: event.type, connectionId: 'connectionId' in event ? event.connectionId : undefined }, 'event');
+    for (const listener of this.#listeners) {
+      try {
+        const result = listener(event);
+        if (result instanceof Promise) result.catch((err: unknown) => this.logger.error({ err, event: event.type }, 'event listener failed'));
+      } catch (err) {
+        this.logger.error({ err, event: event.type }, 'event listener failed');
+      }
+    }
+  }
+}
