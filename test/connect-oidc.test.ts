@@ -28,8 +28,8 @@ describe(`connect flow against a real authorization server (oidc-provider) on ${
     seen.add(CLIENT_SECRET);
   });
   after(async () => {
-    await w.t.close();
-    await peer.close();
+    await w?.t.close();
+    await peer?.close();
   });
 
   async function startConnect(body: Record<string, unknown> = { domain: 'acme' }) {
@@ -77,7 +77,7 @@ describe(`connect flow against a real authorization server (oidc-provider) on ${
     const c = got.json;
     assert.deepEqual(
       Object.keys(c).sort(),
-      ['accountId', 'accountName', 'createdAt', 'domain', 'id', 'lastRefreshedAt', 'name', 'ownerId', 'scopes', 'shared', 'status', 'statusReason', 'tokenExpiresAt', 'workspaceId'],
+      ['accountId', 'accountName', 'createdAt', 'domain', 'id', 'lastRefreshedAt', 'name', 'ownerId', 'revocation', 'scopes', 'shared', 'status', 'statusReason', 'tokenExpiresAt', 'workspaceId'],
     );
     assert.equal(c.status, 'active');
     assert.equal(c.domain, 'acme');

@@ -21,8 +21,6 @@ export interface StoreOptions {
   readonly databaseUrl?: string | null;
   /** Where PGlite keeps its files; absent means in memory (tests). */
   readonly dataDir?: string | null;
-  /** PostgreSQL schema to use (tests isolate each suite in its own schema). */
-  readonly schema?: string;
   readonly poolSize?: number;
 }
 
@@ -34,7 +32,6 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     const pool = new pg.Pool({
       connectionString: options.databaseUrl,
       max: options.poolSize ?? 10,
-      ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
     });
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { db, kind: 'postgres', close: () => db.destroy() };
@@ -61,7 +58,8 @@ export async function migrateToLatest(db: Db): Promise<MigrationResultSet> {
   const result = await migrator(db).migrateToLatest();
   if (result.error !== undefined) {
     const failed = result.results?.find((r) => r.status === 'Error');
-    throw new Error(`migration ${failed?.migrationName ?? '(unknown)'} failed`, { cause: result.error });
+    const why = result.error instanceof Error ? result.error.message : String(result.error);
+    throw new Error(`migration ${failed?.migrationName ?? '(bookkeeping)'} failed: ${why}`, { cause: result.error });
   }
   return result;
 }

@@ -6,7 +6,7 @@ import { openStore, migrateToLatest, type Store, type DbKind } from '../../src/s
 /**
  * The database every suite runs on: PGlite in memory by default, PostgreSQL when
  * DATABASE_URL is set (CI runs the whole suite once each way). On PostgreSQL each call gets a
- * fresh schema, dropped on close, so suites never see each other's rows.
+ * fresh database, dropped on close, so suites never see each other's rows.
  */
 export const testDatabaseUrl: string | null = loadConfig(process.env).databaseUrl?.reveal() ?? null;
 export const testDbKind: DbKind = testDatabaseUrl ? 'postgres' : 'pglite';
@@ -21,21 +21,24 @@ export async function createTestStore(options: { migrate?: boolean } = {}): Prom
   let env: Record<string, string> = {};
   let dropSchema: (() => Promise<void>) | null = null;
   if (testDatabaseUrl) {
-    const schema = `t_${randomBytes(6).toString('hex')}`;
-    const admin = new pg.Client({ connectionString: testDatabaseUrl });
-    await admin.connect();
-    await admin.query(`create schema ${schema}`);
-    await admin.end();
-    store = await openStore({ databaseUrl: testDatabaseUrl, schema, poolSize: 20 });
-    const url = new URL(testDatabaseUrl);
-    url.searchParams.set('options', `-c search_path=${schema}`);
-    env = { DATABASE_URL: url.toString() };
-    dropSchema = async () => {
+    // A database of its own per store (not a schema: Kysely's migrator looks for its bookkeeping
+    // tables in every schema, so suites migrating side by side would see each other's).
+    const name = `tether_t_${randomBytes(6).toString('hex')}`;
+    const admin = async (statement: string): Promise<void> => {
       const c = new pg.Client({ connectionString: testDatabaseUrl });
       await c.connect();
-      await c.query(`drop schema if exists ${schema} cascade`);
-      await c.end();
+      try {
+        await c.query(statement);
+      } finally {
+        await c.end();
+      }
     };
+    await admin(`create database ${name}`);
+    const url = new URL(testDatabaseUrl);
+    url.pathname = `/${name}`;
+    store = await openStore({ databaseUrl: url.toString(), poolSize: 20 });
+    env = { DATABASE_URL: url.toString() };
+    dropSchema = () => admin(`drop database if exists ${name} with (force)`);
   } else {
     store = await openStore({});
   }
