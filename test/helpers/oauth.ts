@@ -65,3 +65,32 @@ export function connectedIdOf(html: string): string {
   if (!match?.[1]) throw new Error(`not a success page:\n${html.slice(0, 600)}`);
   return match[1];
 }
+
+/** Registers the oidc-provider peer as the custom domain `acme` (discovery via its issuer). */
+export async function registerPeerApp(w: ConnectWorld, issuer: string, clientSecret: string, extra: Record<string, unknown> = {}): Promise<void> {
+  const put = await w.admin.put('/api/v1/admin/oauth-apps/acme', {
+    clientId: 'tether-test',
+    clientSecret,
+    authorizeUrl: `${issuer}/auth`,
+    tokenUrl: `${issuer}/token`,
+    issuer,
+    scopes: 'openid email offline_access api:read',
+    ...extra,
+  });
+  if (put.status !== 200) throw new Error(`registering the app failed: ${put.status} ${JSON.stringify(put.body)}`);
+}
+
+/** Connects `accountId` at the peer through Tether's HTTP flow; returns the new connection id. */
+export async function connectThroughPeer(
+  w: ConnectWorld,
+  peer: { authorize(url: URL | string, decision?: { accountId?: string }): Promise<URL> },
+  accountId = 'alice',
+  client = w.admin,
+  ws = w.ws,
+): Promise<string> {
+  const res = await client.post(`/api/v1/workspaces/${ws}/connect`, { domain: 'acme' });
+  if (res.status !== 201) throw new Error(`connect failed: ${res.status} ${JSON.stringify(res.body)}`);
+  const callback = await peer.authorize(res.json.authorizationUrl as string, { accountId });
+  const page = await deliverCallback(w.t, callback, flowCookieOf(res));
+  return connectedIdOf(page.html);
+}
