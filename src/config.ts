@@ -33,6 +33,14 @@ export interface Config {
   readonly refreshIntervalMs: number;
   /** Refreshes one worker process runs at once. */
   readonly refreshConcurrency: number;
+  /**
+   * How long a refresh lease lasts (cross-process single flight): a process that dies mid-refresh
+   * blocks that connection this long, so keep it above the provider timeout, or a live but slow
+   * holder loses its lease to another process.
+   */
+  readonly refreshLeaseMs: number;
+  /** How long any call to a provider (token, revocation, discovery, userinfo) may take. */
+  readonly providerTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -157,6 +165,8 @@ export function loadConfig(env: Env = process.env): Config {
     sessionTtlMs: integer(env, 'TETHER_SESSION_TTL_HOURS', 24 * 14, 1, 24 * 365) * 3_600_000,
     refreshIntervalMs: integer(env, 'TETHER_REFRESH_INTERVAL_MS', 5_000, 100, 3_600_000),
     refreshConcurrency: integer(env, 'TETHER_REFRESH_CONCURRENCY', 10, 1, 1_000),
+    refreshLeaseMs: integer(env, 'TETHER_REFRESH_LEASE_MS', 45_000, 1_000, 3_600_000),
+    providerTimeoutMs: integer(env, 'TETHER_PROVIDER_TIMEOUT_MS', 15_000, 100, 120_000),
   };
 }
 

@@ -14,7 +14,7 @@ describe(`token lifecycle against oidc-provider (rotation on) on ${testDbKind}`,
 
   before(async () => {
     peer = await startOidcProvider({ clients: [{ clientId: 'tether-test', clientSecret: SECRET, redirectUris: ['http://localhost:3000/oauth/callback'] }], ttl: { accessToken: TTL_S } });
-    w = await connectWorld();
+    w = await connectWorld({ TETHER_PROVIDER_TIMEOUT_MS: '1000' });
     await registerPeerApp(w, peer.issuer, SECRET);
   });
   after(async () => {
@@ -141,6 +141,22 @@ describe(`token lifecycle against oidc-provider (rotation on) on ${testDbKind}`,
     assert.equal(recovered.json.status, 'active');
     assert.equal(recovered.json.statusReason, null);
     assert.equal((await sealedRow(id)).refresh_failures, 0);
+  });
+
+  test('a provider that times out → transient too: never reauthorize, the grant survives', async () => {
+    const id = await connectThroughPeer(w, peer);
+    // The suite's provider timeout is 1 s (TETHER_PROVIDER_TIMEOUT_MS); the peer stalls for 3 s.
+    peer.setTokenEndpointFailure({ delayMs: 3000, status: 503, times: 1 });
+    const res = await w.admin.post(`/api/v1/connections/${id}/refresh`);
+    assert.equal(res.status, 503);
+    assert.equal(res.json.error.code, 'provider_unavailable');
+    const c = (await w.admin.get(`/api/v1/connections/${id}`)).json;
+    assert.notEqual(c.status, 'reauthorize');
+    assert.equal((await sealedRow(id)).last_error !== null, true);
+    await new Promise((r) => setTimeout(r, 2500)); // let the stalled request end at the peer
+    const recovered = await w.admin.post(`/api/v1/connections/${id}/refresh`);
+    assert.equal(recovered.status, 200);
+    assert.equal(recovered.json.status, 'active');
   });
 
   test('insufficient scope → 403 with details.missing; unknown connection → 404', async () => {

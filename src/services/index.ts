@@ -2,7 +2,7 @@ import type { Config } from '../config.ts';
 import type { Clock } from '../core/clock.ts';
 import type { Envelope } from '../crypto/envelope.ts';
 import type { Logger } from '../log.ts';
-import type { FetchFunction } from '../oauth/providers/index.ts';
+import { defaultFetch, type FetchFunction } from '../oauth/providers/index.ts';
 import type { Db } from '../store/db.ts';
 import { ConnectionsRepo } from '../store/connections.ts';
 import { AccountsService } from './accounts.ts';
@@ -58,7 +58,10 @@ export function createServices(deps: ServiceDeps): Services {
       },
     ],
   });
-  const fetchOption = deps.fetch ? { fetch: deps.fetch } : {};
+  // Every call to a provider is bounded: a hung provider is a transient failure, not a hung request.
+  const baseFetch = deps.fetch ?? defaultFetch;
+  const providerFetch: FetchFunction = (url, init) => baseFetch(url, { ...init, signal: init.signal ?? AbortSignal.timeout(config.providerTimeoutMs) });
+  const fetchOption = { fetch: providerFetch };
   const events = new Events(logger);
   const connect = new ConnectService({ db, envelope, clock, logger, apps: oauthApps, workspaces, events, ...fetchOption });
   const connections = new ConnectionsService({ db, clock, workspaces });
