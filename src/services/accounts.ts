@@ -63,6 +63,7 @@ export class AccountsService {
   readonly #deps: AccountsDeps;
   readonly #repo: AccountsRepo;
   #dummyHash: Promise<string> | null = null;
+  readonly #touched = new Map<string, number>();
 
   constructor(deps: AccountsDeps) {
     this.#deps = deps;
@@ -172,10 +173,21 @@ export class AccountsService {
     }
   }
 
+  /**
+   * The user of a live API key. One read per request; "last used" is written at most once a
+   * minute per key and process, off the request path (the token endpoint is a hot path).
+   */
   async userForApiKey(key: string): Promise<User | null> {
     if (!key.startsWith(API_KEY_PREFIX)) return null;
-    const row = await this.#repo.findUserByApiKey(sha256(key), this.#deps.clock.now());
-    return row ? toUser(row) : null;
+    const row = await this.#repo.findUserByApiKey(sha256(key));
+    if (!row) return null;
+    const now = this.#deps.clock.now();
+    const last = this.#touched.get(row.key_id) ?? 0;
+    if (now.getTime() - last >= 60_000) {
+      this.#touched.set(row.key_id, now.getTime());
+      this.#repo.touchApiKey(row.key_id, now).catch((err: unknown) => this.#deps.logger.warn({ err }, 'could not record API key use'));
+    }
+    return toUser(row);
   }
 
   #dummy(): Promise<string> {

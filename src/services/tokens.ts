@@ -21,6 +21,8 @@ export interface IssuedToken {
 interface CacheEntry {
   sealed: string;
   token: Secret<string>;
+  /** Expiry minus the refresh buffer: past it the entry is useless and is dropped. */
+  validUntil: number;
 }
 
 /**
@@ -32,14 +34,19 @@ export class TokenCache {
   readonly #entries = new Map<string, CacheEntry>();
   constructor(private readonly maxEntries = 10_000) {}
 
-  get(id: string, sealed: string): Secret<string> | undefined {
+  get(id: string, sealed: string, now: Date): Secret<string> | undefined {
     const hit = this.#entries.get(id);
-    return hit?.sealed === sealed ? hit.token : undefined;
+    if (hit === undefined) return undefined;
+    if (hit.validUntil <= now.getTime()) {
+      this.#entries.delete(id);
+      return undefined;
+    }
+    return hit.sealed === sealed ? hit.token : undefined;
   }
 
-  set(id: string, sealed: string, token: Secret<string>): void {
+  set(id: string, sealed: string, token: Secret<string>, validUntil: Date | null): void {
     this.#entries.delete(id);
-    this.#entries.set(id, { sealed, token });
+    this.#entries.set(id, { sealed, token, validUntil: validUntil?.getTime() ?? Number.POSITIVE_INFINITY });
     if (this.#entries.size > this.maxEntries) {
       const oldest = this.#entries.keys().next();
       if (!oldest.done) this.#entries.delete(oldest.value);
@@ -99,14 +106,15 @@ export class TokensService {
     }
     const sealed = current.access_token;
     if (sealed === null) throw new AppError('connection_disconnected', 'This connection was disconnected.');
-    let token = this.#deps.cache.get(id, sealed);
+    const now = this.#deps.clock.now();
+    let token = this.#deps.cache.get(id, sealed, now);
     if (!token) {
       token = this.#deps.envelope.open(sealed, { table: 'connections', id, field: 'access_token' });
-      this.#deps.cache.set(id, sealed, token);
+      this.#deps.cache.set(id, sealed, token, current.refresh_due_at);
     }
     this.#deps.events.emit({
       type: 'token.issued',
-      at: this.#deps.clock.now(),
+      at: now,
       actorId: actor.userId,
       connectionId: id,
       domain: current.domain,

@@ -78,15 +78,19 @@ export class AccountsRepo {
     return row !== undefined;
   }
 
-  /** The owner of a live (unrevoked) API key, in one round trip; records the use. */
-  async findUserByApiKey(keyHash: string, now: Date): Promise<UserRow | undefined> {
+  /** The owner of a live (unrevoked) API key and the key's id, in one round trip. */
+  findUserByApiKey(keyHash: string): Promise<(UserRow & { key_id: string }) | undefined> {
     return this.db
-      .with('used', (db) =>
-        db.updateTable('api_keys').set({ last_used_at: now }).where('key_hash', '=', keyHash).where('revoked_at', 'is', null).returning('user_id'),
-      )
-      .selectFrom('used')
-      .innerJoin('users', 'users.id', 'used.user_id')
+      .selectFrom('api_keys')
+      .innerJoin('users', 'users.id', 'api_keys.user_id')
       .selectAll('users')
+      .select('api_keys.id as key_id')
+      .where('api_keys.key_hash', '=', keyHash)
+      .where('api_keys.revoked_at', 'is', null)
       .executeTakeFirst();
+  }
+
+  async touchApiKey(id: string, now: Date): Promise<void> {
+    await this.db.updateTable('api_keys').set({ last_used_at: now }).where('id', '=', id).execute();
   }
 }
