@@ -58,7 +58,7 @@ export async function migrateToLatest(db: Db): Promise<MigrationResultSet> {
   const result = await migrator(db).migrateToLatest();
   if (result.error !== undefined) {
     const failed = result.results?.find((r) => r.status === 'Error');
-    const why = result.error instanceof Error ? result.error.message : String(result.error);
+    const why = result.error instanceof Error ? result.error.message : 'unknown error';
     throw new Error(`migration ${failed?.migrationName ?? '(bookkeeping)'} failed: ${why}`, { cause: result.error });
   }
   return result;
