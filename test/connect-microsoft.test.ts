@@ -19,8 +19,8 @@ describe(`Microsoft quirks through Tether's connect flow on ${testDbKind}`, () =
   let emu: MicrosoftEmulator;
   let w: ConnectWorld;
 
-  /** Registers (or updates) the `microsoft` app with this tenant setting; the secret is kept on updates. */
-  async function registerApp(body: Record<string, unknown>) {
+  /** Registers (or updates) the `microsoft` app with these overrides; answers the masked app view. */
+  async function registerApp(body: Record<string, unknown>): Promise<Record<string, unknown>> {
     const put = await w.admin.put('/api/v1/admin/oauth-apps/microsoft', {
       clientId: CLIENT_ID,
       clientSecret: CLIENT_SECRET,
@@ -31,7 +31,7 @@ describe(`Microsoft quirks through Tether's connect flow on ${testDbKind}`, () =
       ...body,
     });
     assert.equal(put.status, 200, JSON.stringify(put.body));
-    return put.json.app;
+    return put.json.app as Record<string, unknown>;
   }
 
   before(async () => {

@@ -120,7 +120,9 @@ describe(`Slack quirks through Tether's connect flow on ${testDbKind}`, () => {
     assert.equal(await countConnections(w.t), count);
   });
 
-  test('a bot install stores the bot token; the account is team.id:authed_user.id, shown with team.name', async () => {
+  test('a bot install stores the bot token (not the installer’s user token); the account is team.id:authed_user.id, shown with team.name', async () => {
+    // The installer also grants a user scope, so the answer carries both tokens.
+    await registerApp('chat:write channels:read user:identify');
     const before = await countConnections(w.t);
     const { id } = await connectOnce();
     assert.equal(await countConnections(w.t), before + 1);
