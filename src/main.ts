@@ -28,7 +28,7 @@ export async function start(config: Config, logger: Logger): Promise<Running> {
   await migrateToLatest(store.db);
   logger.info({ database: store.kind, role: config.role }, 'database ready');
 
-  const services = createServices({ db: store.db, config, logger, clock: systemClock, envelope: new Envelope(keyring) });
+  const services = createServices({ db: store.db, config, logger, clock: systemClock, envelope: new Envelope(keyring), refreshLeaseMs: config.refreshLeaseMs });
 
   const abort = new AbortController();
   const loops: Promise<void>[] = [];

@@ -84,6 +84,22 @@ export class ConnectionsRepo {
       .execute();
   }
 
+  /**
+   * Extends a lease its holder still owns, when the refresh it was claimed for actually starts
+   * (a worker claims a batch but refreshes only a few at a time). Undefined when the lease was
+   * lost meanwhile — it ran out and another process took the row, or a reconnect or disconnect
+   * cleared it — and the holder must then leave the row alone.
+   */
+  async renewLease(id: string, owner: string, until: Date): Promise<ConnectionRow | undefined> {
+    return this.db
+      .updateTable('connections')
+      .set({ refresh_lease_until: until })
+      .where('id', '=', id)
+      .where('refresh_lease_owner', '=', owner)
+      .returningAll()
+      .executeTakeFirst();
+  }
+
   /** Writes the outcome of a refresh — only if this holder still owns the lease. */
   async finishRefresh(id: string, owner: string, patch: Updateable<ConnectionsTable>): Promise<ConnectionRow | undefined> {
     return this.db

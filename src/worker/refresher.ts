@@ -51,7 +51,16 @@ export class BackgroundRefresher {
         claimed.map((row) =>
           limit(async () => {
             try {
-              await refresher.runClaimed(row, owner, null);
+              // The claim may have waited in the queue behind other refreshes, past its lease
+              // (slow provider): renew it now, or skip the row if another process took it
+              // meanwhile — two holders would send the same refresh token twice, and a
+              // rotating provider answers the second with invalid_grant.
+              const live = await this.#repo.renewLease(row.id, owner, new Date(clock.now().getTime() + refresher.leaseMs));
+              if (!live) {
+                this.#o.logger.warn({ connectionId: row.id }, 'refresh claim lost before it started (lease ran out in the queue); left to its new holder');
+                return;
+              }
+              await refresher.runClaimed(live, owner, null);
             } catch (err) {
               this.#o.logger.error({ err, connectionId: row.id }, 'background refresh failed unexpectedly');
             }
