@@ -20,6 +20,7 @@ import { oauthAppRoutes } from './routes/oauth-apps.ts';
 import { connectRoutes } from './routes/connect.ts';
 import { connectionRoutes } from './routes/connections.ts';
 import { tokenRoutes } from './routes/tokens.ts';
+import { auditRoutes } from './routes/audit.ts';
 
 export type { Services };
 
@@ -100,6 +101,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   connectRoutes(app);
   connectionRoutes(app);
   tokenRoutes(app);
+  auditRoutes(app);
 
   return app;
 }

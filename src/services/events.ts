@@ -3,6 +3,7 @@
  * Emitted after the change is committed; a failing listener is logged, never fatal.
  */
 import type { Logger } from '../log.ts';
+import type { WorkspaceRole } from '../store/schema.ts';
 
 export type DomainEvent =
   | { type: 'token.issued'; at: Date; actorId: string; connectionId: string; domain: string; workspaceId: string; workflowId?: string; nodeId?: string }
@@ -10,7 +11,13 @@ export type DomainEvent =
   | { type: 'connection.refreshed'; at: Date; actorId: string | null; connectionId: string; domain: string; workspaceId: string; rotated: boolean }
   | { type: 'connection.refresh_failed'; at: Date; actorId: string | null; connectionId: string; domain: string; workspaceId: string; kind: string; code: string; reason: string }
   | { type: 'connection.reauthorize_required'; at: Date; actorId: string | null; connectionId: string; domain: string; workspaceId: string; reason: string }
-  | { type: 'connection.disconnected'; at: Date; actorId: string; connectionId: string; domain: string; workspaceId: string; revocation: string };
+  | { type: 'connection.disconnected'; at: Date; actorId: string; connectionId: string; domain: string; workspaceId: string; revocation: string }
+  | { type: 'connection.promoted' | 'connection.unshared' | 'connection.renamed'; at: Date; actorId: string; connectionId: string; domain: string; workspaceId: string; details?: Record<string, unknown> }
+  | { type: 'workflow.node_invalidated'; at: Date; actorId: string | null; workspaceId: string; workflowId: string; nodeId: string; connectionId: string; domain: string; reason: string }
+  | { type: 'member.added' | 'member.removed'; at: Date; actorId: string; workspaceId: string; userId: string; role: WorkspaceRole }
+  /** `changed` names the fields an update changed (API names); the secret only ever as `clientSecret` in that list. */
+  | { type: 'oauth_app.created' | 'oauth_app.updated'; at: Date; actorId: string; domain: string; clientId: string; changed: string[] }
+  | { type: 'oauth_app.deleted'; at: Date; actorId: string; domain: string };
 
 export type EventListener = (event: DomainEvent) => void | Promise<void>;
 

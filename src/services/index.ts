@@ -15,6 +15,7 @@ import { RefreshService } from './refresh.ts';
 import { TokenCache, TokensService } from './tokens.ts';
 import { LifecycleService } from './lifecycle.ts';
 import { ProxyService } from './proxy.ts';
+import { AuditService } from './audit.ts';
 
 export interface Services {
   accounts: AccountsService;
@@ -27,6 +28,7 @@ export interface Services {
   tokens: TokensService;
   lifecycle: LifecycleService;
   proxy: ProxyService;
+  audit: AuditService;
 }
 
 export interface ServiceDeps {
@@ -45,12 +47,16 @@ export interface ServiceDeps {
 export function createServices(deps: ServiceDeps): Services {
   const { db, config, logger, clock, envelope } = deps;
   const accounts = new AccountsService({ db, clock, logger, openSignup: config.openSignup, sessionTtlMs: config.sessionTtlMs });
-  const workspaces = new WorkspacesService({ db });
+  const events = new Events(logger);
+  const workspaces = new WorkspacesService({ db, events, clock });
+  // Subscribes to `events` now, so it records everything emitted from here on (SPEC §8).
+  const audit = new AuditService({ db, logger, workspaces, events });
   const oauthApps = new OAuthAppsService({
     db,
     envelope,
     clock,
     publicOrigin: config.publicOrigin,
+    events,
     onDeleted: [
       // SPEC §2: without the app nothing can refresh; the connections need a reconnect.
       async (trx, { domain }) => {
@@ -62,7 +68,6 @@ export function createServices(deps: ServiceDeps): Services {
   const baseFetch = deps.fetch ?? defaultFetch;
   const providerFetch: FetchFunction = (url, init) => baseFetch(url, { ...init, signal: init.signal ?? AbortSignal.timeout(config.providerTimeoutMs) });
   const fetchOption = { fetch: providerFetch };
-  const events = new Events(logger);
   const connect = new ConnectService({ db, envelope, clock, logger, apps: oauthApps, workspaces, events, ...fetchOption });
   const connections = new ConnectionsService({ db, clock, workspaces });
   const refresher = new RefreshService({ db, envelope, clock, logger, apps: oauthApps, events, ...fetchOption, ...(deps.refreshLeaseMs ? { leaseMs: deps.refreshLeaseMs } : {}) });
@@ -70,5 +75,5 @@ export function createServices(deps: ServiceDeps): Services {
   const tokens = new TokensService({ db, envelope, clock, refresher, events, cache });
   const lifecycle = new LifecycleService({ db, envelope, clock, logger, apps: oauthApps, connections, connect, refresher, cache, events, ...fetchOption });
   const proxy = new ProxyService({ apps: oauthApps, tokens, refresher, ...fetchOption });
-  return { accounts, workspaces, oauthApps, connect, connections, events, refresher, tokens, lifecycle, proxy };
+  return { accounts, workspaces, oauthApps, connect, connections, events, refresher, tokens, lifecycle, proxy, audit };
 }

@@ -15,6 +15,7 @@ import {
 } from '../oauth/providers/index.ts';
 import type { Db } from '../store/db.ts';
 import { OAuthAppsRepo, type OAuthAppRow } from '../store/oauth-apps.ts';
+import type { Events } from './events.ts';
 
 /** What an admin sends (API.md PUT /admin/oauth-apps/:domain); `scopes` is space-separated. */
 export interface OAuthAppInput {
@@ -68,9 +69,45 @@ export interface OAuthAppsDeps {
   clock: Clock;
   publicOrigin: string;
   onDeleted?: AppDeletedHook[];
+  /** Where `oauth_app.created/updated/deleted` go once committed (the audit log); never the secret. */
+  events?: Events;
 }
 
 const MASK = '•••• ';
+
+/** Stored columns by their API names, to say which fields an update changed. */
+const AUDITED_FIELDS = {
+  clientId: 'client_id',
+  authorizeUrl: 'authorize_url',
+  tokenUrl: 'token_url',
+  revocationUrl: 'revocation_url',
+  userinfoUrl: 'userinfo_url',
+  issuer: 'issuer',
+  scopes: 'scopes',
+  authorizeParams: 'authorize_params',
+  apiBaseUrl: 'api_base_url',
+  tenant: 'tenant',
+  tokenEndpointAuthMethod: 'token_endpoint_auth_method',
+} as const;
+
+/** Comparable text of a column value (jsonb comes back parsed, possibly with its keys reordered). */
+function comparable(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'string') return value;
+  return JSON.stringify(Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+/** The API names of the fields `next` sets differently from `before` (all set ones on create). */
+function changedFields(before: OAuthAppRow | undefined, next: Record<string, unknown>, secretGiven: boolean): string[] {
+  const changed: string[] = [];
+  for (const [name, column] of Object.entries(AUDITED_FIELDS)) {
+    const after = column === 'authorize_params' && typeof next[column] === 'string' ? (JSON.parse(next[column]) as unknown) : next[column];
+    if (comparable(before?.[column]) !== comparable(after)) changed.push(name);
+  }
+  // Only the fact that a secret was supplied: never its value, not even its last characters.
+  if (secretGiven) changed.push('clientSecret');
+  return changed;
+}
 
 function blankToUndefined(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === '' ? undefined : value.trim();
@@ -147,7 +184,7 @@ export class OAuthAppsService {
       tenant: blankToUndefined(input.tenant),
       tokenEndpointAuthMethod: input.tokenEndpointAuthMethod,
     };
-    return this.#deps.db.transaction().execute(async (trx) => {
+    const result = await this.#deps.db.transaction().execute(async (trx) => {
       const repo = new OAuthAppsRepo(trx);
       const existing = await repo.findForUpdate(domain);
       const problems = validateAppConfig(domain, config);
@@ -175,11 +212,21 @@ export class OAuthAppsService {
         token_endpoint_auth_method: config.tokenEndpointAuthMethod ?? null,
         updated_at: now,
       };
-      if (existing) return { app: this.#view(await repo.update(domain, row)), created: false };
+      const changed = changedFields(existing, row, secret !== undefined);
+      if (existing) return { app: this.#view(await repo.update(domain, row)), created: false, changed };
       if (row.client_secret === undefined || row.secret_last4 === undefined) throw new Error('unreachable: secret checked above');
       const inserted = await repo.insert({ domain, ...row, client_secret: row.client_secret, secret_last4: row.secret_last4, created_at: now });
-      return { app: this.#view(inserted), created: true };
+      return { app: this.#view(inserted), created: true, changed };
     });
+    this.#deps.events?.emit({
+      type: result.created ? 'oauth_app.created' : 'oauth_app.updated',
+      at: this.#deps.clock.now(),
+      actorId: actor.userId,
+      domain,
+      clientId: result.app.clientId,
+      changed: result.changed,
+    });
+    return { app: result.app, created: result.created };
   }
 
   /** Deletes the app; hooks (connections → reauthorize, nodes invalidated) run in the same transaction. */
@@ -191,6 +238,7 @@ export class OAuthAppsService {
       for (const hook of this.#deps.onDeleted ?? []) await hook(trx, { domain, actorId: actor.userId });
       await repo.delete(domain);
     });
+    this.#deps.events?.emit({ type: 'oauth_app.deleted', at: this.#deps.clock.now(), actorId: actor.userId, domain });
   }
 
   /** The resolved provider and decrypted secret of a configured domain, or `404 provider_not_configured`. */

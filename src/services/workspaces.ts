@@ -1,4 +1,5 @@
 import { AppError } from '../core/errors.ts';
+import { systemClock, type Clock } from '../core/clock.ts';
 import { newId } from '../core/ids.ts';
 import {
   checkCanAddMember,
@@ -13,6 +14,7 @@ import type { Plan, WorkspaceRole } from '../store/schema.ts';
 import { AccountsRepo } from '../store/accounts.ts';
 import { WorkspacesRepo, type MemberView } from '../store/workspaces.ts';
 import { normalizeEmail } from './accounts.ts';
+import type { Events } from './events.ts';
 
 export interface WorkspaceView {
   id: string;
@@ -30,6 +32,9 @@ export type MemberRemovedHook = (trx: Db, event: { workspaceId: string; userId: 
 export interface WorkspacesDeps {
   db: Db;
   onMemberRemoved?: MemberRemovedHook[];
+  /** Where `member.added` / `member.removed` go once committed (the audit log). */
+  events?: Events;
+  clock?: Clock;
 }
 
 export class WorkspacesService {
@@ -70,7 +75,7 @@ export class WorkspacesService {
   async addMember(actor: Actor, workspaceId: string, input: { email: string; role: WorkspaceRole }): Promise<MemberView> {
     const membership = await this.requireMembership(actor, workspaceId);
     checkCanAddMember(membership.role, input.role);
-    return this.#deps.db.transaction().execute(async (trx) => {
+    const added = await this.#deps.db.transaction().execute(async (trx) => {
       const user = await new AccountsRepo(trx).findUserByEmail(normalizeEmail(input.email));
       if (!user) {
         throw new AppError('user_not_found', 'No Tether account uses this email. Ask an instance administrator to create it first.', {
@@ -84,12 +89,14 @@ export class WorkspacesService {
       await repo.insertMembership({ workspaceId, userId: user.id, role: input.role });
       return { userId: user.id, email: user.email, name: user.name, role: input.role };
     });
+    this.#emit({ type: 'member.added', actorId: actor.userId, workspaceId, userId: added.userId, role: added.role });
+    return added;
   }
 
   /** Removes a member, or lets a member leave; runs the removal hooks in the same transaction. */
   async removeMember(actor: Actor, workspaceId: string, userId: string): Promise<void> {
     const membership = await this.requireMembership(actor, workspaceId);
-    await this.#deps.db.transaction().execute(async (trx) => {
+    const role = await this.#deps.db.transaction().execute(async (trx) => {
       const repo = new WorkspacesRepo(trx);
       const target = await repo.findMembership(workspaceId, userId);
       if (!target) throw new AppError('user_not_found', 'This person is not a member of the workspace.');
@@ -102,7 +109,13 @@ export class WorkspacesService {
       });
       await repo.deleteMembership(workspaceId, userId);
       for (const hook of this.#deps.onMemberRemoved ?? []) await hook(trx, { workspaceId, userId, actorId: actor.userId });
+      return target.role;
     });
+    this.#emit({ type: 'member.removed', actorId: actor.userId, workspaceId, userId, role });
+  }
+
+  #emit(event: { type: 'member.added' | 'member.removed'; actorId: string; workspaceId: string; userId: string; role: WorkspaceRole }): void {
+    this.#deps.events?.emit({ ...event, at: (this.#deps.clock ?? systemClock).now() });
   }
 
   /** PATCH /admin/workspaces/:ws — instance admins change a workspace's plan. */

@@ -130,6 +130,25 @@ export interface ConnectSessionsTable {
   created_at: Timestamp;
 }
 
+/**
+ * SPEC §8: append-only, hash-chained (src/core/audit-chain.ts). Columns are insert-only at the
+ * type level too: no update can be written against this table.
+ */
+export interface AuditEntriesTable {
+  seq: ColumnType<number, number, never>;
+  id: ColumnType<string, string, never>;
+  at: ColumnType<Date, Date, never>;
+  actor_id: ColumnType<string | null, string | null, never>;
+  action: ColumnType<string, string, never>;
+  workspace_id: ColumnType<string | null, string | null, never>;
+  domain: ColumnType<string | null, string | null, never>;
+  connection_id: ColumnType<string | null, string | null, never>;
+  /** Whitelisted, secret-free fields of the event (src/services/audit-record.ts). */
+  details: ColumnType<Record<string, unknown>, string, never>;
+  prev_hash: ColumnType<string, string, never>;
+  hash: ColumnType<string, string, never>;
+}
+
 export interface Database {
   oauth_apps: OAuthAppsTable;
   connections: ConnectionsTable;
@@ -139,4 +158,5 @@ export interface Database {
   api_keys: ApiKeysTable;
   workspaces: WorkspacesTable;
   memberships: MembershipsTable;
+  audit_entries: AuditEntriesTable;
 }

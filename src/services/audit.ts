@@ -1,0 +1,212 @@
+/**
+ * The audit log (SPEC §8): records domain events as hash-chained entries, lets workspace
+ * members read and filter them, and lets instance admins verify the chain.
+ */
+import { AppError } from '../core/errors.ts';
+import { ChainVerifier, type JsonValue } from '../core/audit-chain.ts';
+import { newId } from '../core/ids.ts';
+import { requireInstanceAdmin, type Actor } from '../core/policy.ts';
+import type { Logger } from '../log.ts';
+import type { Db } from '../store/db.ts';
+import { AuditRepo, type AuditEntry, type AuditQuery, type NewAuditEntry } from '../store/audit.ts';
+import { auditRecordOf } from './audit-record.ts';
+import type { DomainEvent, Events } from './events.ts';
+import type { WorkspacesService } from './workspaces.ts';
+
+export interface AuditDeps {
+  db: Db;
+  logger: Logger;
+  workspaces: WorkspacesService;
+  /** Subscribed to at construction: every event emitted there is recorded. */
+  events?: Events;
+  /** Pause before the one retry of a failed write. */
+  retryDelayMs?: number;
+  /** Entries written per transaction at most. */
+  batchSize?: number;
+}
+
+export interface AuditFilter {
+  domain?: string | undefined;
+  connectionId?: string | undefined;
+  /** The actor: who did it. */
+  userId?: string | undefined;
+  action?: string | undefined;
+  /** Inclusive. */
+  since?: Date | undefined;
+  /** Exclusive. */
+  until?: Date | undefined;
+  cursor?: string | undefined;
+  limit?: number | undefined;
+}
+
+export interface AuditEntryView {
+  id: string;
+  at: Date;
+  actorId: string | null;
+  action: string;
+  domain?: string;
+  connectionId?: string;
+  workspaceId?: string;
+  details: Record<string, JsonValue>;
+}
+
+export interface AuditPage {
+  entries: AuditEntryView[];
+  nextCursor: string | null;
+}
+
+export interface AuditVerification {
+  ok: boolean;
+  /** Entries examined: all of them, or up to and including the first broken one. */
+  checked: number;
+  firstBrokenId?: string;
+}
+
+export const DEFAULT_PAGE = 50;
+export const MAX_PAGE = 200;
+const VERIFY_BATCH = 1000;
+const CURSOR_PREFIX = 'a1:';
+
+/** The cursor is opaque to callers: a versioned, encoded chain position. */
+function encodeCursor(seq: number): string {
+  return Buffer.from(`${CURSOR_PREFIX}${seq}`, 'utf8').toString('base64url');
+}
+
+function decodeCursor(cursor: string): number {
+  const text = Buffer.from(cursor, 'base64url').toString('utf8');
+  const seq = text.startsWith(CURSOR_PREFIX) ? Number(text.slice(CURSOR_PREFIX.length)) : Number.NaN;
+  if (!Number.isSafeInteger(seq) || seq <= 0) {
+    throw new AppError('invalid_request', 'The cursor is not one this endpoint handed out.', { details: { fields: [{ field: 'cursor', location: 'querystring', message: 'is not a valid cursor' }] } });
+  }
+  return seq;
+}
+
+function view(e: AuditEntry, withWorkspace: boolean): AuditEntryView {
+  const v: AuditEntryView = { id: e.id, at: e.at, actorId: e.actorId, action: e.action, details: e.details };
+  if (e.domain !== null) v.domain = e.domain;
+  if (e.connectionId !== null) v.connectionId = e.connectionId;
+  if (withWorkspace && e.workspaceId !== null) v.workspaceId = e.workspaceId;
+  return v;
+}
+
+export class AuditService {
+  readonly #deps: AuditDeps;
+  readonly #repo: AuditRepo;
+  readonly #queue: NewAuditEntry[] = [];
+  #draining: Promise<void> | null = null;
+
+  constructor(deps: AuditDeps) {
+    this.#deps = deps;
+    this.#repo = new AuditRepo(deps.db);
+    deps.events?.on((event) => this.record(event));
+  }
+
+  /**
+   * Queues the entry for an event; written in the background, in emit order, batched. Never
+   * throws: the change the event describes is already committed and must not be undone by
+   * bookkeeping.
+   */
+  record(event: DomainEvent): void {
+    try {
+      const r = auditRecordOf(event);
+      this.#queue.push({ id: newId('aud'), at: r.at, actorId: r.actorId, action: r.action, workspaceId: r.workspaceId, domain: r.domain, connectionId: r.connectionId, details: r.details });
+    } catch (err) {
+      this.#deps.logger.error({ err, event: event.type }, 'audit: event not recordable');
+      return;
+    }
+    this.#kick();
+  }
+
+  /** Resolves once every entry recorded so far has been written (or given up on). */
+  async flush(): Promise<void> {
+    while (this.#draining) await this.#draining;
+  }
+
+  #kick(): void {
+    if (this.#draining) return;
+    this.#draining = (async () => {
+      // Yield first, so that the assignment above happens before this can finish.
+      await Promise.resolve();
+      try {
+        while (this.#queue.length > 0) {
+          const batch = this.#queue.splice(0, this.#deps.batchSize ?? 100);
+          await this.#write(batch);
+        }
+      } finally {
+        this.#draining = null;
+      }
+    })();
+  }
+
+  /** One retry after a pause; then the entries are logged (they are secret-free) and dropped. */
+  async #write(batch: NewAuditEntry[]): Promise<void> {
+    const { logger } = this.#deps;
+    try {
+      await this.#repo.append(batch);
+      return;
+    } catch (err) {
+      logger.warn({ err, entries: batch.length }, 'audit: writing entries failed; retrying once');
+    }
+    await new Promise((r) => setTimeout(r, this.#deps.retryDelayMs ?? 250));
+    try {
+      await this.#repo.append(batch);
+    } catch (err) {
+      // The ids were fixed before the first try, so a first attempt that did commit makes this
+      // one fail on the unique id instead of writing the entries twice.
+      logger.error({ err, lost: batch.map((e) => ({ id: e.id, at: e.at, action: e.action, actorId: e.actorId, workspaceId: e.workspaceId, connectionId: e.connectionId })) }, 'audit: entries could not be written');
+    }
+  }
+
+  /**
+   * A workspace's entries, newest first. Owners and admins see every entry of the workspace;
+   * members see the entries they caused and those about connections they own.
+   */
+  async listForWorkspace(actor: Actor, workspaceId: string, filter: AuditFilter): Promise<AuditPage> {
+    const membership = await this.#deps.workspaces.requireMembership(actor, workspaceId, { plan: 'workspace' });
+    const seesAll = membership.role === 'owner' || membership.role === 'admin';
+    return this.#page({ workspaceId, ...(seesAll ? {} : { visibleTo: actor.userId }) }, filter, false);
+  }
+
+  /** Every entry of the instance, including the instance-wide ones (OAuth apps); instance admins only. */
+  async listAll(actor: Actor, filter: AuditFilter & { workspaceId?: string | undefined }): Promise<AuditPage> {
+    requireInstanceAdmin(actor);
+    return this.#page(filter.workspaceId === undefined ? {} : { workspaceId: filter.workspaceId }, filter, true);
+  }
+
+  async #page(scope: Pick<AuditQuery, 'workspaceId' | 'visibleTo'>, f: AuditFilter, withWorkspace: boolean): Promise<AuditPage> {
+    const limit = Math.min(Math.max(f.limit ?? DEFAULT_PAGE, 1), MAX_PAGE);
+    const query: AuditQuery = { ...scope, limit: limit + 1 };
+    if (f.domain !== undefined) query.domain = f.domain;
+    if (f.connectionId !== undefined) query.connectionId = f.connectionId;
+    if (f.userId !== undefined) query.actorId = f.userId;
+    if (f.action !== undefined) query.action = f.action;
+    if (f.since !== undefined) query.since = f.since;
+    if (f.until !== undefined) query.until = f.until;
+    if (f.cursor !== undefined) query.beforeSeq = decodeCursor(f.cursor);
+    const rows = await this.#repo.list(query);
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    return { entries: page.map((e) => view(e, withWorkspace)), nextCursor: rows.length > limit && last ? encodeCursor(last.seq) : null };
+  }
+
+  /**
+   * Recomputes the chain in order. The first entry whose hash does not match its content (an
+   * edit) or whose `prev_hash` is not the previous entry's hash (a deletion or insertion before
+   * it) is reported. Removing the newest entries leaves no gap to find; export the latest hash
+   * elsewhere to catch that too.
+   */
+  async verify(actor: Actor): Promise<AuditVerification> {
+    requireInstanceAdmin(actor);
+    const verifier = new ChainVerifier();
+    let after = 0;
+    for (;;) {
+      const batch = await this.#repo.after(after, VERIFY_BATCH);
+      for (const e of batch) {
+        if (!verifier.check(e)) return { ok: false, checked: verifier.checked, firstBrokenId: e.id };
+      }
+      const last = batch.at(-1);
+      if (!last || batch.length < VERIFY_BATCH) return { ok: true, checked: verifier.checked };
+      after = last.seq;
+    }
+  }
+}
