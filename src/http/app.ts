@@ -20,6 +20,9 @@ import { oauthAppRoutes } from './routes/oauth-apps.ts';
 import { connectRoutes } from './routes/connect.ts';
 import { connectionRoutes } from './routes/connections.ts';
 import { tokenRoutes } from './routes/tokens.ts';
+import { sharingRoutes } from './routes/sharing.ts';
+import { workflowRoutes } from './routes/workflows.ts';
+import { notificationRoutes } from './routes/notifications.ts';
 import { auditRoutes } from './routes/audit.ts';
 
 export type { Services };
@@ -101,6 +104,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   connectRoutes(app);
   connectionRoutes(app);
   tokenRoutes(app);
+  sharingRoutes(app);
+  workflowRoutes(app);
+  notificationRoutes(app);
   auditRoutes(app);
 
   return app;

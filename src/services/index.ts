@@ -16,6 +16,12 @@ import { TokenCache, TokensService } from './tokens.ts';
 import { LifecycleService } from './lifecycle.ts';
 import { ProxyService } from './proxy.ts';
 import { AuditService } from './audit.ts';
+import { ImpactService } from './impact.ts';
+import { SharingService } from './sharing.ts';
+import { WorkflowsService } from './workflows.ts';
+import { RunsService } from './runs.ts';
+import type { MemberRemovedHook } from './workspaces.ts';
+import type { DisconnectedHook } from './lifecycle.ts';
 
 export interface Services {
   accounts: AccountsService;
@@ -29,6 +35,10 @@ export interface Services {
   lifecycle: LifecycleService;
   proxy: ProxyService;
   audit: AuditService;
+  impact: ImpactService;
+  sharing: SharingService;
+  workflows: WorkflowsService;
+  runs: RunsService;
 }
 
 export interface ServiceDeps {
@@ -48,7 +58,12 @@ export function createServices(deps: ServiceDeps): Services {
   const { db, config, logger, clock, envelope } = deps;
   const accounts = new AccountsService({ db, clock, logger, openSignup: config.openSignup, sessionTtlMs: config.sessionTtlMs });
   const events = new Events(logger);
-  const workspaces = new WorkspacesService({ db, events, clock });
+  // SPEC §6–7: member removal, disconnect and app deletion break workflow nodes in their own
+  // transaction; the hooks are filled in below, once the impact service exists.
+  const onMemberRemoved: MemberRemovedHook[] = [];
+  const onDisconnected: DisconnectedHook[] = [];
+  const impact = new ImpactService({ db, clock, events });
+  const workspaces = new WorkspacesService({ db, events, clock, onMemberRemoved });
   // Subscribes to `events` now, so it records everything emitted from here on (SPEC §8).
   const audit = new AuditService({ db, logger, workspaces, events });
   const oauthApps = new OAuthAppsService({
@@ -59,8 +74,10 @@ export function createServices(deps: ServiceDeps): Services {
     events,
     onDeleted: [
       // SPEC §2: without the app nothing can refresh; the connections need a reconnect.
-      async (trx, { domain }) => {
+      async (trx, { domain, actorId }) => {
+        const after = await impact.invalidate(trx, { kind: 'app_deleted', domain }, actorId);
         await new ConnectionsRepo(trx).markDomainReauthorize(domain, `The OAuth app for ${domain} was removed by an administrator.`, clock.now());
+        return after;
       },
     ],
   });
@@ -73,7 +90,12 @@ export function createServices(deps: ServiceDeps): Services {
   const refresher = new RefreshService({ db, envelope, clock, logger, apps: oauthApps, events, ...fetchOption, ...(deps.refreshLeaseMs ? { leaseMs: deps.refreshLeaseMs } : {}) });
   const cache = new TokenCache();
   const tokens = new TokensService({ db, envelope, clock, refresher, events, cache });
-  const lifecycle = new LifecycleService({ db, envelope, clock, logger, apps: oauthApps, connections, connect, refresher, cache, events, ...fetchOption });
+  const lifecycle = new LifecycleService({ db, envelope, clock, logger, apps: oauthApps, connections, connect, refresher, cache, events, onDisconnected, ...fetchOption });
   const proxy = new ProxyService({ apps: oauthApps, tokens, refresher, ...fetchOption });
-  return { accounts, workspaces, oauthApps, connect, connections, events, refresher, tokens, lifecycle, proxy, audit };
+  const sharing = new SharingService({ db, clock, connections, impact, events, cache });
+  onMemberRemoved.push(sharing.onMemberRemoved);
+  onDisconnected.push((trx, { connection, actorId }) => impact.invalidate(trx, { kind: 'disconnect', connectionId: connection.id }, actorId));
+  const workflows = new WorkflowsService({ db, clock, workspaces });
+  const runs = new RunsService({ db, clock, workflows, proxy });
+  return { accounts, workspaces, oauthApps, connect, connections, events, refresher, tokens, lifecycle, proxy, audit, impact, sharing, workflows, runs };
 }

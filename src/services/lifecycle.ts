@@ -16,7 +16,7 @@ import type { RefreshService } from './refresh.ts';
 import { checkUsable, rowAfter, type TokenCache } from './tokens.ts';
 
 /** Runs in the disconnect transaction (SPEC §7: every node that used the connection breaks). */
-export type DisconnectedHook = (trx: Db, event: { connection: ConnectionRow; actorId: string }) => Promise<void>;
+export type DisconnectedHook = (trx: Db, event: { connection: ConnectionRow; actorId: string }) => Promise<(() => void) | void>;
 
 export interface LifecycleDeps {
   db: Db;
@@ -103,6 +103,7 @@ export class LifecycleService {
       revocation = `Not revoked at the provider (${err instanceof AppError ? err.message : 'unexpected error'}); the tokens were deleted here anyway.`;
     }
     const now = clock.now();
+    const afterCommit: (() => void)[] = [];
     await this.#deps.db.transaction().execute(async (trx) => {
       // Crypto-shredding: the sealed tokens (and with them their data keys) are gone.
       const updated = await new ConnectionsRepo(trx).update(id, {
@@ -116,8 +117,12 @@ export class LifecycleService {
         refresh_lease_owner: null,
         updated_at: now,
       });
-      for (const hook of this.#deps.onDisconnected ?? []) await hook(trx, { connection: updated ?? row, actorId: actor.userId });
+      for (const hook of this.#deps.onDisconnected ?? []) {
+        const after = await hook(trx, { connection: updated ?? row, actorId: actor.userId });
+        if (after) afterCommit.push(after);
+      }
     });
+    for (const after of afterCommit) after();
     this.#deps.cache.drop(id);
     this.#deps.logger.info({ connectionId: id, domain: row.domain }, 'connection disconnected');
     this.#deps.events.emit({ type: 'connection.disconnected', at: now, actorId: actor.userId, connectionId: id, domain: row.domain, workspaceId: row.workspace_id, revocation });

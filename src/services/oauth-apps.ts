@@ -61,7 +61,7 @@ export interface LoadedApp {
 }
 
 /** Called in the delete transaction, before the app row goes (connections → reauthorize, etc.). */
-export type AppDeletedHook = (trx: Db, event: { domain: string; actorId: string }) => Promise<void>;
+export type AppDeletedHook = (trx: Db, event: { domain: string; actorId: string }) => Promise<(() => void) | void>;
 
 export interface OAuthAppsDeps {
   db: Db;
@@ -74,6 +74,11 @@ export interface OAuthAppsDeps {
 }
 
 const MASK = '•••• ';
+
+/** The last 4 characters, shown to admins to tell secrets apart — but never most of a short secret. */
+function lastFour(secret: string): string {
+  return secret.length >= 12 ? secret.slice(-4) : '';
+}
 
 /** Stored columns by their API names, to say which fields an update changed. */
 const AUDITED_FIELDS = {
@@ -199,7 +204,7 @@ export class OAuthAppsService {
         client_id: config.clientId,
         ...(secret === undefined
           ? {}
-          : { client_secret: this.#deps.envelope.seal(new Secret(secret), { table: 'oauth_apps', id: domain, field: 'client_secret' }), secret_last4: secret.slice(-4) }),
+          : { client_secret: this.#deps.envelope.seal(new Secret(secret), { table: 'oauth_apps', id: domain, field: 'client_secret' }), secret_last4: lastFour(secret) }),
         authorize_url: config.authorizeUrl ?? null,
         token_url: config.tokenUrl ?? null,
         revocation_url: config.revocationUrl ?? null,
@@ -232,12 +237,17 @@ export class OAuthAppsService {
   /** Deletes the app; hooks (connections → reauthorize, nodes invalidated) run in the same transaction. */
   async delete(actor: Actor, domain: string): Promise<void> {
     requireInstanceAdmin(actor);
+    const afterCommit: (() => void)[] = [];
     await this.#deps.db.transaction().execute(async (trx) => {
       const repo = new OAuthAppsRepo(trx);
       if (!(await repo.findForUpdate(domain))) throw new AppError('provider_not_configured', `No OAuth app is registered for ${domain}.`);
-      for (const hook of this.#deps.onDeleted ?? []) await hook(trx, { domain, actorId: actor.userId });
+      for (const hook of this.#deps.onDeleted ?? []) {
+        const after = await hook(trx, { domain, actorId: actor.userId });
+        if (after) afterCommit.push(after);
+      }
       await repo.delete(domain);
     });
+    for (const after of afterCommit) after();
     this.#deps.events?.emit({ type: 'oauth_app.deleted', at: this.#deps.clock.now(), actorId: actor.userId, domain });
   }
 

@@ -27,7 +27,8 @@ export interface WorkspaceView {
  * What else must happen, in the same transaction, when someone leaves or is removed
  * (SPEC §6: their connections are unshared from the workspace). Later capabilities plug in here.
  */
-export type MemberRemovedHook = (trx: Db, event: { workspaceId: string; userId: string; actorId: string }) => Promise<void>;
+/** Runs inside the removal transaction; may hand back work to do after commit (events). */
+export type MemberRemovedHook = (trx: Db, event: { workspaceId: string; userId: string; actorId: string }) => Promise<(() => void) | void>;
 
 export interface WorkspacesDeps {
   db: Db;
@@ -96,6 +97,7 @@ export class WorkspacesService {
   /** Removes a member, or lets a member leave; runs the removal hooks in the same transaction. */
   async removeMember(actor: Actor, workspaceId: string, userId: string): Promise<void> {
     const membership = await this.requireMembership(actor, workspaceId);
+    const afterCommit: (() => void)[] = [];
     const role = await this.#deps.db.transaction().execute(async (trx) => {
       const repo = new WorkspacesRepo(trx);
       const target = await repo.findMembership(workspaceId, userId);
@@ -108,10 +110,14 @@ export class WorkspacesService {
         ownerCount: await repo.countOwners(workspaceId),
       });
       await repo.deleteMembership(workspaceId, userId);
-      for (const hook of this.#deps.onMemberRemoved ?? []) await hook(trx, { workspaceId, userId, actorId: actor.userId });
+      for (const hook of this.#deps.onMemberRemoved ?? []) {
+        const after = await hook(trx, { workspaceId, userId, actorId: actor.userId });
+        if (after) afterCommit.push(after);
+      }
       return target.role;
     });
     this.#emit({ type: 'member.removed', actorId: actor.userId, workspaceId, userId, role });
+    for (const after of afterCommit) after();
   }
 
   #emit(event: { type: 'member.added' | 'member.removed'; actorId: string; workspaceId: string; userId: string; role: WorkspaceRole }): void {

@@ -130,6 +130,52 @@ export interface ConnectSessionsTable {
   created_at: Timestamp;
 }
 
+export type NodeVia = 'personal' | 'workspace';
+
+export interface WorkflowsTable {
+  id: string;
+  workspace_id: string;
+  owner_id: string;
+  name: string;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface WorkflowNodesTable {
+  workflow_id: string;
+  id: string;
+  position: number;
+  action: string;
+  scopes: Json<string[]>;
+  params: Json<Record<string, unknown>>;
+  connection_id: string | null;
+  connection_via: NodeVia | null;
+  credential_status: 'ok' | 'invalid';
+  invalid_reason: string | null;
+}
+
+export interface WorkflowRunsTable {
+  id: string;
+  workflow_id: string;
+  actor_id: string;
+  status: 'succeeded' | 'failed';
+  steps: Json<unknown[]>;
+  created_at: Timestamp;
+}
+
+export interface NotificationsTable {
+  id: string;
+  user_id: string;
+  at: Timestamp;
+  kind: string;
+  message: string;
+  workspace_id: string;
+  workflow_id: string | null;
+  node_id: string | null;
+  connection_id: string | null;
+  read: Generated<boolean>;
+}
+
 /**
  * SPEC §8: append-only, hash-chained (src/core/audit-chain.ts). Columns are insert-only at the
  * type level too: no update can be written against this table.
@@ -150,6 +196,10 @@ export interface AuditEntriesTable {
 }
 
 export interface Database {
+  workflows: WorkflowsTable;
+  workflow_nodes: WorkflowNodesTable;
+  workflow_runs: WorkflowRunsTable;
+  notifications: NotificationsTable;
   oauth_apps: OAuthAppsTable;
   connections: ConnectionsTable;
   connect_sessions: ConnectSessionsTable;

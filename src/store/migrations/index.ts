@@ -2,6 +2,7 @@ import type { Migration } from 'kysely';
 import * as m0001 from './0001_foundation.ts';
 import * as m0002 from './0002_oauth.ts';
 import * as m0003 from './0003_token_lifecycle.ts';
+import * as m0004 from './0004_workflows.ts';
 import * as m0005 from './0005_audit.ts';
 
 /**
@@ -12,5 +13,6 @@ export const migrations: Record<string, Migration> = {
   '0001_foundation': m0001,
   '0002_oauth': m0002,
   '0003_token_lifecycle': m0003,
+  '0004_workflows': m0004,
   '0005_audit': m0005,
 };
