@@ -63,6 +63,7 @@ export async function start(config: Config, logger: Logger): Promise<Running> {
       abort.abort();
       if (app) await app.close();
       await Promise.all(loops);
+      await services.audit.flush();
       await store.close();
     },
   };

@@ -147,7 +147,7 @@ describe(`SPEC §6 sharing and ownership on ${testDbKind}`, () => {
       { id: privateOne, via: 'personal' },
       { id: shared, via: 'personal' },
       { id: 'conn_missing', via: 'personal' },
-    ]) {
+    ] as const) {
       const res = await w.user.client.post(`/api/v1/workspaces/${w.ws}/workflows`, { name: 'Not allowed', nodes: [httpNode('a', connection)] });
       assert.equal(res.status, 403, JSON.stringify(connection));
       assert.equal(res.json.error.code, 'connection_not_allowed');

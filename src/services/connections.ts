@@ -6,6 +6,7 @@ import { ConnectionsRepo, type ConnectionRow } from '../store/connections.ts';
 import { WorkspacesRepo } from '../store/workspaces.ts';
 import type { ConnectionStatus, ShareLevel } from '../store/schema.ts';
 import type { WorkspacesService } from './workspaces.ts';
+import type { Events } from './events.ts';
 
 /** API.md `Connection`, plus a few display fields. Never a token. */
 export interface ConnectionView {
@@ -51,6 +52,7 @@ export interface ConnectionsDeps {
   db: Db;
   clock: Clock;
   workspaces: WorkspacesService;
+  events?: Events;
 }
 
 /** Reading and renaming connections, with the access rules of core/connections.ts. */
@@ -90,8 +92,10 @@ export class ConnectionsService {
   }
 
   async rename(actor: Actor, id: string, name: string): Promise<ConnectionView> {
-    await this.authorize(actor, id, 'own', 'rename this connection');
-    const row = await this.#repo.update(id, { name, updated_at: this.#deps.clock.now() });
-    return toConnectionView(row!);
+    const before = await this.authorize(actor, id, 'own', 'rename this connection');
+    const now = this.#deps.clock.now();
+    const row = await this.#repo.update(id, { name, updated_at: now });
+    this.#deps.events?.emit({ type: 'connection.renamed', at: now, actorId: actor.userId, connectionId: id, domain: before.domain, workspaceId: before.workspace_id, details: { name, previousName: before.name } });
+    return toConnectionView(row ?? before);
   }
 }

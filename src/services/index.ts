@@ -86,7 +86,7 @@ export function createServices(deps: ServiceDeps): Services {
   const providerFetch: FetchFunction = (url, init) => baseFetch(url, { ...init, signal: init.signal ?? AbortSignal.timeout(config.providerTimeoutMs) });
   const fetchOption = { fetch: providerFetch };
   const connect = new ConnectService({ db, envelope, clock, logger, apps: oauthApps, workspaces, events, ...fetchOption });
-  const connections = new ConnectionsService({ db, clock, workspaces });
+  const connections = new ConnectionsService({ db, clock, workspaces, events });
   const refresher = new RefreshService({ db, envelope, clock, logger, apps: oauthApps, events, ...fetchOption, ...(deps.refreshLeaseMs ? { leaseMs: deps.refreshLeaseMs } : {}) });
   const cache = new TokenCache();
   const tokens = new TokensService({ db, envelope, clock, refresher, events, cache });
