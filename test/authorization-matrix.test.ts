@@ -242,13 +242,17 @@ describe(`authorization matrix on ${testDbKind}`, () => {
   // provider sends the browser back (up to 10 minutes later).
   test('a reconnect started under a manage share cannot complete once the share is gone', async () => {
     const id = await makeConnection('manage');
-    const started = await w.other.client.post(`/api/v1/connections/${id}/reconnect`, { allowAccountChange: true });
+    // Only the owner may move a connection to another account, even with a manage share.
+    assert.equal((await w.other.client.post(`/api/v1/connections/${id}/reconnect`, { allowAccountChange: true })).status, 403);
+    const started = await w.other.client.post(`/api/v1/connections/${id}/reconnect`, {});
     assert.equal(started.status, 201);
     assert.equal((await w.owner.client.post(`/api/v1/connections/${id}/unshare`)).status, 200);
     assert.equal((await w.other.client.get(`/api/v1/connections/${id}`)).status, 404, 'the former manager cannot see it any more');
     const before = await w.t.store.db.selectFrom('connections').select(['account_id', 'access_token']).where('id', '=', id).executeTakeFirstOrThrow();
-    const callback = await w.peer.authorize(started.json.authorizationUrl as string, { accountId: 'bob' });
+    const callback = await w.peer.authorize(started.json.authorizationUrl as string, { accountId: 'alice' });
     const page = await deliverCallback(w.t, callback, flowCookieOf(started));
+    assert.equal(page.status, 403);
+    assert.match(page.html, /no longer reconnect/);
     const after = await w.t.store.db.selectFrom('connections').select(['account_id', 'access_token']).where('id', '=', id).executeTakeFirstOrThrow();
     assert.deepEqual(after, before, "the owner's private connection keeps its account and tokens");
     assert.ok(!page.html.includes('tether:connected'), 'the page reports a failure');

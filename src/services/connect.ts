@@ -11,6 +11,8 @@ import { requestedScopes, type ErrorClassification, type FetchFunction } from '.
 import type { Db } from '../store/db.ts';
 import { ConnectionsRepo, type ConnectSessionRow } from '../store/connections.ts';
 import { sha256 } from './accounts.ts';
+import { abilitiesOf } from '../core/connections.ts';
+import { WorkspacesRepo } from '../store/workspaces.ts';
 import { refreshDueAt } from '../core/tokens.ts';
 import type { OAuthAppsService } from './oauth-apps.ts';
 import type { WorkspacesService } from './workspaces.ts';
@@ -32,7 +34,8 @@ export type CallbackFailureKind =
   | 'token_exchange'
   | 'provider_unavailable'
   | 'misconfigured'
-  | 'account_mismatch';
+  | 'account_mismatch'
+  | 'access_revoked';
 
 export interface CallbackFailure {
   readonly kind: CallbackFailureKind;
@@ -199,6 +202,18 @@ export class ConnectService {
     const repo = new ConnectionsRepo(this.#deps.db);
     const existing = await repo.find(id);
     if (!existing || existing.status === 'disconnected') return failure('misconfigured', providerName);
+    // Access is checked again now, not only when the reconnect started: within those 10 minutes
+    // the share may have ended or the person may have left the workspace.
+    const membership = await new WorkspacesRepo(this.#deps.db).findMembership(existing.workspace_id, session.user_id);
+    const abilities = abilitiesOf(
+      { id, workspaceId: existing.workspace_id, ownerId: existing.owner_id, status: existing.status, sharedLevel: existing.shared_level },
+      { userId: session.user_id, isAdmin: false, via: 'session' },
+      membership !== undefined,
+    );
+    if (!abilities.has('manage')) {
+      this.#deps.logger.warn({ connectionId: id }, 'reconnect refused: the starter no longer may manage the connection');
+      return failure('access_revoked', providerName);
+    }
     if (existing.account_id !== tokens.identity.accountId && !session.allow_account_change) {
       this.#deps.logger.warn({ connectionId: id, domain: session.domain }, 'reconnect refused: different provider account');
       return failure('account_mismatch', providerName);

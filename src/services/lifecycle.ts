@@ -68,6 +68,11 @@ export class LifecycleService {
   ): Promise<{ authorizationUrl: string; expiresAt: Date }> {
     const row = await this.#deps.connections.authorize(actor, id, 'manage', 'reconnect this connection');
     if (row.status === 'disconnected') throw new AppError('connection_disconnected', 'This connection was disconnected; connect the account again instead.');
+    // Moving a connection to another provider account changes what every workflow on it acts
+    // as: only its owner may agree to that, never someone it is shared with.
+    if (input.allowAccountChange === true && row.owner_id !== actor.userId) {
+      throw new AppError('forbidden', 'Only the connection’s owner can reconnect it with a different account.');
+    }
     // Ask again for everything granted before plus anything new (scope upgrade).
     const scopes = [...new Set([...row.scopes, ...(input.scopes ?? [])])];
     return this.#deps.connect.start(

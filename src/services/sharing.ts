@@ -56,9 +56,9 @@ export class SharingService {
     return toConnectionView(updated ?? row);
   }
 
-  /** What a disconnect or an unshare would break (owner only: they are the ones who can do it). */
+  /** What a disconnect or an unshare would break: anyone who may see the connection may ask. */
   async impactOf(actor: Actor, id: string, action: 'disconnect' | 'unshare'): Promise<WorkflowImpact[]> {
-    await this.deps.connections.authorize(actor, id, 'own', 'see what this would break');
+    await this.deps.connections.authorize(actor, id, 'view', 'see what this would break');
     return this.deps.impact.preview({ kind: action, connectionId: id });
   }
 

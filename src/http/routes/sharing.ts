@@ -47,7 +47,7 @@ export function sharingRoutes(app: App): void {
     {
       schema: {
         tags: ['sharing'],
-        summary: 'Which workflows and nodes a disconnect or an unshare would break (owner only)',
+        summary: 'Which workflows and nodes a disconnect or an unshare would break (anyone who may see the connection)',
         params: Params,
         querystring: Type.Object({ action: Type.Union([Type.Literal('disconnect'), Type.Literal('unshare')]) }, { additionalProperties: false }),
         response: { 200: ImpactSchema, ...errors(400, 401, 403, 404) },
