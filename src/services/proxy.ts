@@ -13,7 +13,7 @@ export interface ProxyRequest {
   query?: Record<string, string | number | boolean> | undefined;
   headers?: Record<string, string> | undefined;
   body?: unknown;
-  /** One of the provider's API base URLs (Google has several); the primary one when absent. */
+  /** A preferred API base URL (Google has several); used only if the provider lists it. */
   baseUrl?: string | undefined;
 }
 
@@ -64,11 +64,10 @@ export class ProxyService {
   async call(actor: Actor, id: string, request: ProxyRequest, context: { workflowId?: string; nodeId?: string } = {}): Promise<ProxyResponse> {
     const issued = await this.deps.tokens.issue(actor, id, context);
     const connection = await this.deps.apps.load(issued.domain);
-    const bases = connection.provider.apiBaseUrls;
-    if (request.baseUrl !== undefined && !bases.includes(request.baseUrl)) {
-      throw new AppError('invalid_request', `${request.baseUrl} is not an API of ${connection.provider.displayName}.`);
-    }
-    const base = request.baseUrl ?? connection.provider.apiBaseUrl;
+    // A preferred base (Google Sheets lives on its own host) is used only when it is one of the
+    // provider's configured API bases; otherwise the primary one (an admin override wins).
+    const preferred = request.baseUrl;
+    const base = preferred !== undefined && connection.provider.apiBaseUrls.includes(preferred) ? preferred : connection.provider.apiBaseUrl;
     if (base === undefined) {
       throw new AppError('no_api_base_url', `No API base URL is configured for ${connection.provider.displayName}; an administrator can set apiBaseUrl on its OAuth app.`);
     }
