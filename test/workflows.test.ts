@@ -124,6 +124,10 @@ describe(`SPEC §7 workflows and nodes on ${testDbKind}`, () => {
   test('deleting the OAuth app breaks every node on its connections (they must be reconnected)', async () => {
     const id = await w.connect();
     const wf = await w.owner.client.post(`/api/v1/workspaces/${w.ws}/workflows`, { name: 'App gone', nodes: [httpNode('a', { id, via: 'personal' })] });
+    const impact = await w.owner.client.get('/api/v1/admin/oauth-apps/acme/impact');
+    assert.equal(impact.status, 200);
+    assert.ok((impact.json.workflows as { id: string }[]).some((x) => x.id === wf.json.id), 'the impact is shown before the delete');
+    assert.equal((await w.user.client.get('/api/v1/admin/oauth-apps/acme/impact')).status, 403);
     assert.equal((await w.owner.client.delete('/api/v1/admin/oauth-apps/acme')).status, 204);
     try {
       const got = (await workflow(w.owner, wf.json.id as string)).json;

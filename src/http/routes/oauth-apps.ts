@@ -2,6 +2,8 @@ import { Type } from 'typebox';
 import type { App } from '../app.ts';
 import { actorOf } from '../auth.ts';
 import { DateTime, errors } from '../schemas.ts';
+import { ImpactSchema } from './sharing.ts';
+import { requireInstanceAdmin } from '../../core/policy.ts';
 
 const HttpUrl = Type.String({ maxLength: 2048 });
 const DomainParam = Type.Object({ domain: Type.String({ minLength: 1, maxLength: 63 }) });
@@ -90,6 +92,22 @@ export function oauthAppRoutes(app: App): void {
     async (request) => {
       const { app: view } = await oauthApps.put(actorOf(request), request.params.domain, request.body);
       return { app: view };
+    },
+  );
+
+  app.get(
+    '/api/v1/admin/oauth-apps/:domain/impact',
+    {
+      schema: {
+        tags: ['oauth apps'],
+        summary: 'Which workflows and nodes deleting this OAuth app would break (instance admin only)',
+        params: DomainParam,
+        response: { 200: ImpactSchema, ...errors(401, 403) },
+      },
+    },
+    async (request) => {
+      requireInstanceAdmin(actorOf(request));
+      return { workflows: await app.deps.services.impact.preview({ kind: 'app_deleted', domain: request.params.domain }) };
     },
   );
 
