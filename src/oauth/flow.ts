@@ -21,10 +21,14 @@ import {
   type ResolvedProvider,
 } from './providers/index.ts';
 
-/** Every outbound call to a provider gives up after this long (a hung provider must not hang us). */
+/**
+ * Every outbound call to a provider gives up after this long (a hung provider must not hang us).
+ * The services pass a fetch already bounded by TETHER_PROVIDER_TIMEOUT_MS; this is the backstop
+ * for direct callers.
+ */
 const PROVIDER_TIMEOUT_MS = 15_000;
 
-function withTimeout(base: FetchFunction): FetchFunction {
+export function withTimeout(base: FetchFunction): FetchFunction {
   return (url, init) => base(url, { ...init, signal: init.signal ?? AbortSignal.timeout(PROVIDER_TIMEOUT_MS) });
 }
 

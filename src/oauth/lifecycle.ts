@@ -18,13 +18,7 @@ import {
   type JsonObject,
   type ResolvedProvider,
 } from './providers/index.ts';
-import { prepareProvider, FlowError } from './flow.ts';
-
-const PROVIDER_TIMEOUT_MS = 15_000;
-
-function withTimeout(base: FetchFunction): FetchFunction {
-  return (url, init) => base(url, { ...init, signal: init.signal ?? AbortSignal.timeout(PROVIDER_TIMEOUT_MS) });
-}
+import { prepareProvider, FlowError, withTimeout } from './flow.ts';
 
 export interface RefreshedTokens {
   readonly accessToken: Secret<string>;
