@@ -110,6 +110,13 @@ export class RefreshService {
     };
 
     if (row.refresh_token === null) {
+      // Nothing to refresh with; while the access token is still valid it stays usable (a manual
+      // refresh or an ask inside the buffer must not cost a working connection). Lease released.
+      const now = clock.now();
+      if (row.token_expires_at === null || row.token_expires_at.getTime() > now.getTime()) {
+        const released = await this.#repo.finishRefresh(row.id, owner, { status: 'active', updated_at: now });
+        return { kind: 'fresh', row: released ?? row };
+      }
       return reauthorize(`${row.domain} issued no refresh token, so the expired access token cannot be renewed. Reconnect to continue.`, 'no_refresh_token');
     }
     let app;
