@@ -61,8 +61,10 @@ export class ConnectionsRepo {
   /**
    * The background refresher's claim: up to `limit` connections due before `horizon`, not in
    * backoff, not leased — `FOR UPDATE SKIP LOCKED`, so concurrent workers never claim the same row.
+   * `refreshedBefore` leaves out rows refreshed since then (the current pass): a short-lived new
+   * token may already be due before the horizon, and must wait for the next pass.
    */
-  async claimDue(owner: string, now: Date, horizon: Date, until: Date, limit: number): Promise<ConnectionRow[]> {
+  async claimDue(owner: string, now: Date, horizon: Date, until: Date, limit: number, refreshedBefore?: Date): Promise<ConnectionRow[]> {
     return this.db
       .updateTable('connections')
       .set({ refresh_lease_until: until, refresh_lease_owner: owner, status: 'refreshing' })
@@ -75,6 +77,7 @@ export class ConnectionsRepo {
           .where('refresh_token', 'is not', null)
           .where((w) => w.or([w('refresh_retry_at', 'is', null), w('refresh_retry_at', '<=', now)]))
           .where((w) => w.or([w('refresh_lease_until', 'is', null), w('refresh_lease_until', '<=', now)]))
+          .$if(refreshedBefore !== undefined, (q) => q.where((w) => w.or([w('last_refreshed_at', 'is', null), w('last_refreshed_at', '<', refreshedBefore ?? now)])))
           .orderBy('refresh_due_at')
           .limit(limit)
           .forUpdate()

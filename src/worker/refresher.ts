@@ -38,13 +38,15 @@ export class BackgroundRefresher {
     const { clock, refresher, concurrency } = this.#o;
     const limit = pLimit(concurrency);
     let attempted = 0;
+    // Each connection at most once per pass (see claimDue's `refreshedBefore`).
+    const passStartedAt = clock.now();
     for (;;) {
       if (signal?.aborted) break;
       const now = clock.now();
       const owner = refresher.newOwner();
       // Due before the next look, plus its jitter: refreshed before the buffer is reached.
       const horizon = new Date(now.getTime() + this.#o.intervalMs * 1.25);
-      const claimed = await this.#repo.claimDue(owner, now, horizon, new Date(now.getTime() + refresher.leaseMs), this.#o.batchSize ?? Math.max(concurrency * 4, 50));
+      const claimed = await this.#repo.claimDue(owner, now, horizon, new Date(now.getTime() + refresher.leaseMs), this.#o.batchSize ?? Math.max(concurrency * 4, 50), passStartedAt);
       if (claimed.length === 0) break;
       attempted += claimed.length;
       await Promise.all(
