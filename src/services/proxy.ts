@@ -108,7 +108,14 @@ export class ProxyService {
     } catch (err) {
       throw new AppError('provider_unavailable', `The provider API could not be reached (${err instanceof Error ? err.name : 'error'}).`, { cause: err });
     }
-    const buffer = await readLimited(response, this.deps.maxResponseBytes ?? 5 * 1024 * 1024);
+    let buffer: Buffer;
+    try {
+      buffer = await readLimited(response, this.deps.maxResponseBytes ?? 5 * 1024 * 1024);
+    } catch (err) {
+      if (err instanceof AppError) throw err;
+      // The connection dropped or the timeout hit while the body was still arriving.
+      throw new AppError('provider_unavailable', `The provider API's answer was cut off (${err instanceof Error ? err.name : 'error'}).`, { cause: err });
+    }
     return { status: response.status, contentType: response.headers.get('content-type'), body: buffer };
   }
 }
