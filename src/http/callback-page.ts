@@ -87,6 +87,8 @@ function wording(kind: CallbackFailureKind, provider: string): Wording {
       return { status: 502, title: `${provider} is not set up correctly`, what: `The OAuth app for ${provider} on this Tether instance is missing or rejected by the provider.`, next: 'Ask your Tether administrator to check it under Admin → OAuth credentials.' };
     case 'access_revoked':
       return { status: 403, title: 'You can no longer reconnect this connection', what: 'Since you started, the connection stopped being shared with you (or you left the workspace), so nothing was changed.', next: 'Ask the connection’s owner to reconnect it.' };
+    case 'workspace_access':
+      return { status: 403, title: 'You can no longer connect accounts in this workspace', what: 'Since you started, you left the workspace (or it no longer has the Workspace plan), so nothing was saved.', next: 'Ask a workspace owner or admin for access, then connect again.' };
     case 'account_mismatch':
       return { status: 409, title: 'You signed in with a different account', what: `The ${provider} account you just used is not the one this connection belongs to, so nothing was changed.`, next: 'Reconnect with the original account, or confirm the account change when you start the reconnect.' };
   }

@@ -35,7 +35,8 @@ export type CallbackFailureKind =
   | 'provider_unavailable'
   | 'misconfigured'
   | 'account_mismatch'
-  | 'access_revoked';
+  | 'access_revoked'
+  | 'workspace_access';
 
 export interface CallbackFailure {
   readonly kind: CallbackFailureKind;
@@ -156,6 +157,13 @@ export class ConnectService {
     if (session.expires_at.getTime() <= now.getTime()) return failure('expired_state');
     if (bindingId === undefined || sha256(bindingId) !== session.binding_hash) return failure('missing_binding');
     if (!(await repo.consumeSession(session.id, now))) return failure('used_state');
+    // Access is checked again now, not only at the start: within the session's 10 minutes the
+    // person may have left the workspace, or it may have moved to the personal plan.
+    const membership = await new WorkspacesRepo(this.#deps.db).findMembership(session.workspace_id, session.user_id);
+    if (membership?.plan !== 'workspace') {
+      this.#deps.logger.warn({ workspaceId: session.workspace_id, domain: session.domain }, 'connect refused at the callback: no longer a member, or not on the Workspace plan');
+      return failure('workspace_access', session.domain);
+    }
 
     let app;
     try {
