@@ -32,11 +32,14 @@ export class ConnectionsRepo {
     return this.db.updateTable('connections').set(patch).where('id', '=', id).returningAll().executeTakeFirst();
   }
 
-  /** Every live connection of a domain moves to `reauthorize` (its OAuth app is gone). */
+  /**
+   * Every live connection of a domain moves to `reauthorize` (its OAuth app is gone). A refresh in
+   * flight loses its lease, so its result cannot turn the connection `active` again.
+   */
   async markDomainReauthorize(domain: string, reason: string, now: Date): Promise<ConnectionRow[]> {
     return this.db
       .updateTable('connections')
-      .set({ status: 'reauthorize', status_reason: reason, updated_at: now })
+      .set({ status: 'reauthorize', status_reason: reason, refresh_lease_until: null, refresh_lease_owner: null, updated_at: now })
       .where('domain', '=', domain)
       .where('status', '!=', 'disconnected')
       .returningAll()
