@@ -26,7 +26,7 @@ describe(`OAuth app deleted while a refresh is in flight on ${testDbKind}`, () =
     peer = await startOidcProvider({ clients: [{ clientId: 'tether-test', clientSecret: SECRET, redirectUris: ['http://localhost:3000/oauth/callback'] }], ttl: { accessToken: 300 } });
     // Holds refresh-token requests at the gate while one is set.
     const fetch: FetchFunction = async (url, init) => {
-      if (gate && url.endsWith('/token') && String(init.body).includes('grant_type=refresh_token')) {
+      if (gate && url.endsWith('/token') && init.body instanceof URLSearchParams && init.body.get('grant_type') === 'refresh_token') {
         reachedToken();
         await gate;
       }
