@@ -151,6 +151,16 @@ describe(`repositories on ${testDbKind}`, () => {
     assert.deepEqual(await connections.claimDue('Z', at(20), at(30), at(60), 50), [], 'all leased now');
   });
 
+  test('a disconnected connection is never brought back by a conditional update (reconnect racing a disconnect)', async () => {
+    await insertConnection('c-gone', { status: 'disconnected', access_token: null, refresh_token: null });
+    assert.equal(await connections.updateUnlessDisconnected('c-gone', { status: 'active', access_token: 'tv1.new' }), undefined);
+    const row = await connections.find('c-gone');
+    assert.equal(row?.status, 'disconnected');
+    assert.equal(row?.access_token, null);
+    await insertConnection('c-live');
+    assert.equal((await connections.updateUnlessDisconnected('c-live', { name: 'renamed' }))?.name, 'renamed');
+  });
+
   test('connect sessions: single use under a race', async () => {
     await connections.insertSession({ id: 'cs1', state_hash: 'sh', binding_hash: 'bh', user_id: 'u1', workspace_id: 'w1', domain: 'acme', name: null, scopes: '[]', redirect_uri: 'http://x/cb', expires_at: at(600), created_at: T0, code_verifier: null, nonce: null, connection_id: null });
     assert.equal((await connections.findSessionByStateHash('sh'))?.id, 'cs1');

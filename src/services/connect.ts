@@ -228,7 +228,8 @@ export class ConnectService {
     }
     const now = this.#deps.clock.now();
     const seal = (value: Secret<string>, field: string): string => this.#deps.envelope.seal(value, { table: 'connections', id, field });
-    await repo.update(id, {
+    // Conditional: a disconnect that lands while this callback ran stays a disconnect.
+    const updated = await repo.updateUnlessDisconnected(id, {
       account_id: tokens.identity.accountId,
       account_display: tokens.identity.displayName,
       scopes: JSON.stringify(tokens.scopes),
@@ -249,6 +250,7 @@ export class ConnectService {
       refresh_lease_owner: null,
       updated_at: now,
     });
+    if (!updated) return failure('misconfigured', providerName);
     this.#deps.events?.emit({ type: 'connection.reconnected', at: now, actorId: session.user_id, connectionId: id, domain: session.domain, workspaceId: session.workspace_id });
     return { ok: true, connectionId: id, workspaceId: session.workspace_id, providerName, reconnected: true };
   }

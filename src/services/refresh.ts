@@ -99,8 +99,24 @@ export class RefreshService {
     }
   }
 
-  /** Performs the refresh of a row this caller holds the lease of, and records the outcome. */
+  /**
+   * Performs the refresh of a row this caller holds the lease of, and records the outcome. If
+   * something unexpected throws (a database or decryption error), the lease is handed back and
+   * the status restored at once, rather than leaving the connection `refreshing` until the lease
+   * runs out.
+   */
   async runClaimed(row: ConnectionRow, owner: string, actorId: string | null): Promise<RefreshOutcome> {
+    try {
+      return await this.#runClaimed(row, owner, actorId);
+    } catch (err) {
+      await this.#repo
+        .finishRefresh(row.id, owner, { status: row.refresh_failures >= ERROR_AFTER_FAILURES ? 'error' : 'active', last_error: 'internal_error', updated_at: this.#deps.clock.now() })
+        .catch(() => undefined);
+      throw err;
+    }
+  }
+
+  async #runClaimed(row: ConnectionRow, owner: string, actorId: string | null): Promise<RefreshOutcome> {
     const { envelope, clock, events } = this.#deps;
     const context = { connectionId: row.id, domain: row.domain, workspaceId: row.workspace_id };
     const reauthorize = async (reason: string, code: string): Promise<RefreshOutcome> => {

@@ -141,6 +141,8 @@ export function rowAfter(outcome: RefreshOutcome): ConnectionRow {
   switch (outcome.kind) {
     case 'refreshed':
     case 'fresh':
+      // The row as it is now: another actor (an app delete, a disconnect) may have changed it.
+      checkUsable(outcome.row);
       return outcome.row;
     case 'gone':
       throw new AppError('connection_disconnected', 'This connection was disconnected; its tokens are gone.');

@@ -32,6 +32,11 @@ export class ConnectionsRepo {
     return this.db.updateTable('connections').set(patch).where('id', '=', id).returningAll().executeTakeFirst();
   }
 
+  /** Like `update`, but never on a disconnected connection (disconnect is terminal). */
+  async updateUnlessDisconnected(id: string, patch: Updateable<ConnectionsTable>): Promise<ConnectionRow | undefined> {
+    return this.db.updateTable('connections').set(patch).where('id', '=', id).where('status', '!=', 'disconnected').returningAll().executeTakeFirst();
+  }
+
   /**
    * Every live connection of a domain moves to `reauthorize` (its OAuth app is gone). A refresh in
    * flight loses its lease, so its result cannot turn the connection `active` again.

@@ -128,7 +128,7 @@ export function workflowRoutes(app: App): void {
       },
     },
     async (request) => {
-      await workspaces.requireMembership(actorOf(request), request.params.ws);
+      await workspaces.requireMembership(actorOf(request), request.params.ws, { plan: 'workspace' });
       return { workflows: await impact.preview({ kind: 'member_removed', workspaceId: request.params.ws, userId: request.params.userId }) };
     },
   );
