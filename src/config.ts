@@ -150,6 +150,13 @@ export function loadConfig(env: Env = process.env): Config {
     // The embedded database belongs to one process; splitting roles needs a shared PostgreSQL.
     throw new ConfigError('TETHER_ROLE', `"${role}" needs DATABASE_URL: the embedded database serves a single process (use "all")`);
   }
+  const providerTimeoutMs = integer(env, 'TETHER_PROVIDER_TIMEOUT_MS', 15_000, 100, 120_000);
+  const leaseMs = integer(env, 'TETHER_REFRESH_LEASE_MS', 45_000, 1_000, 3_600_000);
+  if (leaseMs <= providerTimeoutMs) {
+    // A refresh still waiting for the provider must never lose its lease to another process:
+    // both would redeem the same refresh token, and with rotation the grant would be lost.
+    throw new ConfigError('TETHER_REFRESH_LEASE_MS', `must be longer than TETHER_PROVIDER_TIMEOUT_MS (${providerTimeoutMs} ms), got ${leaseMs} ms`);
+  }
   return {
     port,
     host: read(env, 'HOST') ?? '127.0.0.1',
@@ -165,8 +172,8 @@ export function loadConfig(env: Env = process.env): Config {
     sessionTtlMs: integer(env, 'TETHER_SESSION_TTL_HOURS', 24 * 14, 1, 24 * 365) * 3_600_000,
     refreshIntervalMs: integer(env, 'TETHER_REFRESH_INTERVAL_MS', 5_000, 100, 3_600_000),
     refreshConcurrency: integer(env, 'TETHER_REFRESH_CONCURRENCY', 10, 1, 1_000),
-    refreshLeaseMs: integer(env, 'TETHER_REFRESH_LEASE_MS', 45_000, 1_000, 3_600_000),
-    providerTimeoutMs: integer(env, 'TETHER_PROVIDER_TIMEOUT_MS', 15_000, 100, 120_000),
+    refreshLeaseMs: leaseMs,
+    providerTimeoutMs,
   };
 }
 

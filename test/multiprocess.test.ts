@@ -186,7 +186,7 @@ describe(`several Tether processes on one database (${testDbKind})`, () => {
       const id = await c.connect(api);
       const before = await c.row(id);
       const oldToken = await c.accessToken(id);
-      const workerEnv = { TETHER_REFRESH_INTERVAL_MS: '200', TETHER_REFRESH_LEASE_MS: '3000' };
+      const workerEnv = { TETHER_REFRESH_INTERVAL_MS: '200', TETHER_REFRESH_LEASE_MS: '3000', TETHER_PROVIDER_TIMEOUT_MS: '2500' };
 
       // The next token request stalls, then fails without reaching the real endpoint: the
       // refresh token is not consumed, exactly as a provider that never answered.
@@ -250,7 +250,7 @@ describe(`several Tether processes on one database (${testDbKind})`, () => {
       slowPeer.resetCounters();
       // Every token request takes 2.5 s, inside the 4 s lease; four in a row take 10 s.
       slowPeer.setTokenEndpointFailure({ delayMs: 2_500 });
-      const workerEnv = { TETHER_REFRESH_INTERVAL_MS: '200', TETHER_REFRESH_LEASE_MS: '4000', TETHER_REFRESH_CONCURRENCY: '1' };
+      const workerEnv = { TETHER_REFRESH_INTERVAL_MS: '200', TETHER_REFRESH_LEASE_MS: '4000', TETHER_PROVIDER_TIMEOUT_MS: '3500', TETHER_REFRESH_CONCURRENCY: '1' };
       await Promise.all([c.spawn('worker', workerEnv), c.spawn('worker', workerEnv)]);
       const rows = await Promise.all(ids.map((id) => c.until(id, (r) => r.refresh_lease_owner === null && r.access_token !== before.get(id), `connection ${id} to be refreshed`, 30_000)));
       const counters = slowPeer.counters;

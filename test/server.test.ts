@@ -111,5 +111,8 @@ describe(`the real server process (${testDbKind})`, () => {
     assert.equal(await badKeys.exited, 1);
     assert.match(badKeys.log, /TETHER_ENCRYPTION_KEYS/);
     assert.doesNotMatch(badKeys.log, /c2hvcnQ/, 'the key value is not echoed');
+    const shortLease = new ServerProcess(port, { TETHER_REFRESH_LEASE_MS: '5000', TETHER_PROVIDER_TIMEOUT_MS: '10000', TETHER_DATA_DIR: dataDir || tmpdir() });
+    assert.equal(await shortLease.exited, 1);
+    assert.match(shortLease.log, /TETHER_REFRESH_LEASE_MS must be longer than TETHER_PROVIDER_TIMEOUT_MS/);
   });
 });
