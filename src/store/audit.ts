@@ -10,16 +10,7 @@ import type { AuditEntriesTable } from './schema.ts';
 const AUDIT_APPEND_LOCK = 7_461_005;
 
 /** An entry before it is chained: the caller chooses the id (so a retry cannot duplicate it). */
-export interface NewAuditEntry {
-  id: string;
-  at: Date;
-  actorId: string | null;
-  action: string;
-  workspaceId: string | null;
-  domain: string | null;
-  connectionId: string | null;
-  details: Record<string, JsonValue>;
-}
+export type NewAuditEntry = Omit<ChainedContent, 'seq' | 'prevHash'>;
 
 export interface AuditEntry extends ChainedContent {
   hash: string;
