@@ -6,10 +6,10 @@
 import { after, afterEach, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startGoogleEmulator, type GoogleEmulator } from './peers/google.ts';
-import { connectWorld, connectedIdOf, countConnections, deliverCallback, flowCookieOf, type ConnectWorld } from './helpers/oauth.ts';
+import { connectWorld, countConnections, deliverCallback, type ConnectWorld } from './helpers/oauth.ts';
 import { testDbKind } from './helpers/db.ts';
+import { emulatedConnect, REDIRECT } from './helpers/emulated.ts';
 
-const REDIRECT = 'http://localhost:3000/oauth/callback';
 const CLIENT_ID = '1234567890-tether.apps.googleusercontent.com';
 const CLIENT_SECRET = 'GOCSPX-google-emulator-secret';
 const GMAIL = 'https://www.googleapis.com/auth/gmail.readonly';
@@ -18,6 +18,7 @@ const SHEETS = 'https://www.googleapis.com/auth/spreadsheets';
 describe(`Google quirks through Tether's connect flow on ${testDbKind}`, () => {
   let emu: GoogleEmulator;
   let w: ConnectWorld;
+  const { startConnect, browse, connectOnce, connection, sealedTokens } = emulatedConnect(() => w, 'google');
 
   before(async () => {
     emu = await startGoogleEmulator({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET });
@@ -42,41 +43,6 @@ describe(`Google quirks through Tether's connect flow on ${testDbKind}`, () => {
     await w.t.close();
     await emu.close();
   });
-
-  async function startConnect(body: Record<string, unknown> = {}) {
-    const res = await w.admin.post(`/api/v1/workspaces/${w.ws}/connect`, { domain: 'google', ...body });
-    assert.equal(res.status, 201, JSON.stringify(res.body));
-    return { url: new URL(res.json.authorizationUrl as string), cookie: flowCookieOf(res) };
-  }
-
-  /** The browser at Google: the emulator redirects straight back to the redirect URI. */
-  async function browse(url: URL): Promise<URL> {
-    const res = await fetch(url, { redirect: 'manual' });
-    assert.equal(res.status, 302, await res.text());
-    const back = new URL(res.headers.get('location') ?? '');
-    assert.equal(`${back.origin}${back.pathname}`, REDIRECT);
-    return back;
-  }
-
-  /** Connect → Google → callback; returns the new connection's id. */
-  async function connectOnce(body: Record<string, unknown> = {}) {
-    const { url, cookie } = await startConnect(body);
-    const page = await deliverCallback(w.t, await browse(url), cookie);
-    assert.equal(page.status, 200, page.html);
-    return { id: connectedIdOf(page.html), url };
-  }
-
-  async function connection(id: string) {
-    const res = await w.admin.get(`/api/v1/connections/${id}`);
-    assert.equal(res.status, 200, JSON.stringify(res.body));
-    return res.json;
-  }
-
-  async function sealedTokens(id: string) {
-    const row = await w.t.store.db.selectFrom('connections').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
-    const open = (value: string | null, field: string) => (value === null ? null : w.t.envelope.open(value, { table: 'connections', id, field }).reveal());
-    return { row, access: open(row.access_token, 'access_token'), refresh: open(row.refresh_token, 'refresh_token') };
-  }
 
   const codeGrants = () => emu.calls.token['authorization_code'] ?? 0;
 

@@ -7,10 +7,10 @@
 import { after, afterEach, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { entraErrors, startMicrosoftEmulator, type MicrosoftEmulator } from './peers/microsoft.ts';
-import { connectWorld, connectedIdOf, countConnections, deliverCallback, flowCookieOf, type ConnectWorld } from './helpers/oauth.ts';
+import { connectWorld, countConnections, deliverCallback, type ConnectWorld } from './helpers/oauth.ts';
 import { testDbKind } from './helpers/db.ts';
+import { emulatedConnect } from './helpers/emulated.ts';
 
-const REDIRECT = 'http://localhost:3000/oauth/callback';
 const CLIENT_ID = '6731de76-14a6-49ae-97bc-6eba6914391e';
 const CLIENT_SECRET = 'ms~emulator~client~secret';
 const TENANT_ID = '72f988bf-86f1-41af-91ab-2d7cd011db47';
@@ -18,6 +18,7 @@ const TENANT_ID = '72f988bf-86f1-41af-91ab-2d7cd011db47';
 describe(`Microsoft quirks through Tether's connect flow on ${testDbKind}`, () => {
   let emu: MicrosoftEmulator;
   let w: ConnectWorld;
+  const { startConnect, browse, connectOnce, connection } = emulatedConnect(() => w, 'microsoft');
 
   /** Registers (or updates) the `microsoft` app with these overrides; answers the masked app view. */
   async function registerApp(body: Record<string, unknown>): Promise<Record<string, unknown>> {
@@ -47,34 +48,6 @@ describe(`Microsoft quirks through Tether's connect flow on ${testDbKind}`, () =
     await w.t.close();
     await emu.close();
   });
-
-  async function startConnect(body: Record<string, unknown> = {}) {
-    const res = await w.admin.post(`/api/v1/workspaces/${w.ws}/connect`, { domain: 'microsoft', ...body });
-    assert.equal(res.status, 201, JSON.stringify(res.body));
-    return { url: new URL(res.json.authorizationUrl as string), cookie: flowCookieOf(res) };
-  }
-
-  /** The browser at Microsoft: the emulator redirects straight back to the redirect URI. */
-  async function browse(url: URL): Promise<URL> {
-    const res = await fetch(url, { redirect: 'manual' });
-    assert.equal(res.status, 302, await res.text());
-    const back = new URL(res.headers.get('location') ?? '');
-    assert.equal(`${back.origin}${back.pathname}`, REDIRECT);
-    return back;
-  }
-
-  async function connectOnce(body: Record<string, unknown> = {}) {
-    const { url, cookie } = await startConnect(body);
-    const page = await deliverCallback(w.t, await browse(url), cookie);
-    assert.equal(page.status, 200, page.html);
-    return { id: connectedIdOf(page.html), url };
-  }
-
-  async function connection(id: string) {
-    const res = await w.admin.get(`/api/v1/connections/${id}`);
-    assert.equal(res.status, 200, JSON.stringify(res.body));
-    return res.json;
-  }
 
   const codeGrants = () => emu.calls.token['authorization_code'] ?? 0;
 

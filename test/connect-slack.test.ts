@@ -6,10 +6,10 @@
 import { after, afterEach, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startSlackEmulator, type SlackEmulator } from './peers/slack.ts';
-import { connectWorld, connectedIdOf, countConnections, deliverCallback, flowCookieOf, type ConnectWorld } from './helpers/oauth.ts';
+import { connectWorld, countConnections, deliverCallback, type ConnectWorld } from './helpers/oauth.ts';
 import { testDbKind } from './helpers/db.ts';
+import { emulatedConnect } from './helpers/emulated.ts';
 
-const REDIRECT = 'http://localhost:3000/oauth/callback';
 const CLIENT_ID = '3336676.569200954261';
 const CLIENT_SECRET = 'slack-emulator-client-secret';
 const TEAM = { id: 'T04TETHER', name: 'Acme Robotics' };
@@ -19,6 +19,7 @@ const BOT_USER_ID = 'U07BOTUSER';
 describe(`Slack quirks through Tether's connect flow on ${testDbKind}`, () => {
   let emu: SlackEmulator;
   let w: ConnectWorld;
+  const { startConnect, browse, connectOnce, connection, sealedTokens } = emulatedConnect(() => w, 'slack');
 
   /** Registers (or updates) the `slack` app; `scopes` is Tether's space-separated list. */
   async function registerApp(scopes?: string) {
@@ -47,40 +48,6 @@ describe(`Slack quirks through Tether's connect flow on ${testDbKind}`, () => {
     await w.t.close();
     await emu.close();
   });
-
-  async function startConnect(body: Record<string, unknown> = {}) {
-    const res = await w.admin.post(`/api/v1/workspaces/${w.ws}/connect`, { domain: 'slack', ...body });
-    assert.equal(res.status, 201, JSON.stringify(res.body));
-    return { url: new URL(res.json.authorizationUrl as string), cookie: flowCookieOf(res) };
-  }
-
-  /** The browser at Slack: the emulator redirects straight back to the redirect URI. */
-  async function browse(url: URL): Promise<URL> {
-    const res = await fetch(url, { redirect: 'manual' });
-    assert.equal(res.status, 302, await res.text());
-    const back = new URL(res.headers.get('location') ?? '');
-    assert.equal(`${back.origin}${back.pathname}`, REDIRECT);
-    return back;
-  }
-
-  async function connectOnce(body: Record<string, unknown> = {}) {
-    const { url, cookie } = await startConnect(body);
-    const page = await deliverCallback(w.t, await browse(url), cookie);
-    assert.equal(page.status, 200, page.html);
-    return { id: connectedIdOf(page.html), url };
-  }
-
-  async function connection(id: string) {
-    const res = await w.admin.get(`/api/v1/connections/${id}`);
-    assert.equal(res.status, 200, JSON.stringify(res.body));
-    return res.json;
-  }
-
-  async function sealedTokens(id: string) {
-    const row = await w.t.store.db.selectFrom('connections').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
-    const open = (value: string | null, field: string) => (value === null ? null : w.t.envelope.open(value, { table: 'connections', id, field }).reveal());
-    return { row, access: open(row.access_token, 'access_token'), refresh: open(row.refresh_token, 'refresh_token') };
-  }
 
   /** Slack's `auth.test` with a token: says whose token it is (the bot user or the installer). */
   async function authTest(token: string | null): Promise<Record<string, unknown>> {
