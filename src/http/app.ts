@@ -8,7 +8,8 @@ import type { Logger } from '../log.ts';
 import type { Db } from '../store/db.ts';
 import type { Services } from '../services/index.ts';
 import { registerAuth } from './auth.ts';
-import { registerErrorHandling } from './errors.ts';
+import { registerErrorHandling, registerNotFound } from './errors.ts';
+import { registerUi } from './ui.ts';
 import type { HttpMetrics } from './metrics.ts';
 import { ErrorSchema } from './schemas.ts';
 import { adminRoutes } from './routes/admin.ts';
@@ -33,6 +34,8 @@ export interface AppDeps {
   db: Db;
   services: Services;
   metrics: HttpMetrics;
+  /** The built UI's folder; `undefined` = the default (`web/dist`), `null` = no UI (API-only tests). */
+  uiDir?: string | null;
 }
 
 export type App = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, Logger, TypeBoxTypeProvider> & {
@@ -108,6 +111,10 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   workflowRoutes(app);
   notificationRoutes(app);
   auditRoutes(app);
+
+  // The web UI at `/`; browser navigations to its client-side routes get its index.html.
+  const pageFallback = deps.uiDir === null ? undefined : await registerUi(app, deps.uiDir);
+  registerNotFound(app, pageFallback);
 
   return app;
 }

@@ -70,6 +70,9 @@ function validationDetails(error: FastifyError): Record<string, unknown> {
   return { fields };
 }
 
+/** Answers a browser navigation the API does not own (the UI's client-side routes); `null` = not one. */
+export type PageFallback = (request: FastifyRequest, reply: FastifyReply) => FastifyReply | null;
+
 export function registerErrorHandling(app: App): void {
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     if (error instanceof AppError) {
@@ -99,7 +102,13 @@ export function registerErrorHandling(app: App): void {
     return reply.status(500).send(body('internal', 'Something went wrong on our side. The error has been logged.'));
   });
 
+}
+
+/** Unknown paths: the UI's page for a browser navigation, else `404 not_found`. */
+export function registerNotFound(app: App, pageFallback?: PageFallback): void {
   app.setNotFoundHandler((request, reply) => {
+    const page = pageFallback?.(request, reply);
+    if (page) return page;
     return reply.status(404).send(body('not_found', `No such endpoint: ${request.method} ${request.url.split('?')[0] ?? ''}`));
   });
 }

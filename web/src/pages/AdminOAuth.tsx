@@ -1,0 +1,4 @@
+// Placeholder: being built (issue 6).
+export function AdminOAuth() {
+  return <h1>AdminOAuth</h1>;
+}

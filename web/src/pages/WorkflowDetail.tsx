@@ -1,0 +1,4 @@
+// Placeholder: being built (issue 6).
+export function WorkflowDetail() {
+  return <h1>WorkflowDetail</h1>;
+}
