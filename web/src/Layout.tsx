@@ -49,7 +49,7 @@ export function Layout() {
             {me.workspaces.map((w) => (
               <option key={w.id} value={w.id}>
                 {w.name}
-                {w.plan === 'personal' ? ' (personal)' : ''}
+                {w.plan === 'personal' && !/personal/i.test(w.name) ? ' (personal)' : ''}
               </option>
             ))}
           </select>
@@ -103,9 +103,10 @@ function PlanNotice({ workspace, isAdmin }: { workspace: Workspace; isAdmin: boo
   });
   return (
     <section className="notice" aria-labelledby="plan-title">
-      <h1 id="plan-title">{workspace.name} is a personal workspace</h1>
+      <h1 id="plan-title">Connections need the Workspace plan</h1>
       <p>
-        Connections, sharing and workflows need the <strong>Workspace</strong> plan. A personal workspace only holds your account.
+        “{workspace.name}” is a personal workspace: it holds your account only. Connections, sharing and workflows need a workspace on the{' '}
+        <strong>Workspace</strong> plan.
       </p>
       <p className="upgrade-hint">
         To connect accounts, create a workspace (you become its owner, on the Workspace plan){isAdmin ? ', or upgrade this one' : ', or ask an instance administrator to upgrade this one'}.
