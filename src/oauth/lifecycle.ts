@@ -116,16 +116,19 @@ export async function revokeTokens(
   const as = authorizationServer(provider);
   const client = oauthClient(provider);
   const order = [tokens.refreshToken, tokens.accessToken].filter((t): t is Secret<string> => t !== null);
-  try {
-    for (const token of order) {
+  // Each token is revoked on its own: a failure with the refresh token (say, the provider is
+  // down for a moment) must not leave the access token alive when its revocation would work.
+  let failure: string | null = null;
+  for (const token of order) {
+    try {
       const response = await oauth.revocationRequest(as, client, clientAuthentication(provider, clientSecret), token.reveal(), {
         [oauth.customFetch]: fetchFn,
         [oauth.allowInsecureRequests]: provider.allowInsecureRequests,
       });
       await oauth.processRevocationResponse(response);
+    } catch (err) {
+      failure ??= classify(provider, err).reason;
     }
-    return { kind: 'revoked' };
-  } catch (err) {
-    return { kind: 'failed', reason: classify(provider, err).reason };
   }
+  return failure === null ? { kind: 'revoked' } : { kind: 'failed', reason: failure };
 }
