@@ -13,7 +13,8 @@ export interface ConnectRequest {
 /** The provider catalog as cards: configured ones can be connected, the others say who sets them up. */
 export function Providers(props: { providers: Provider[] | undefined; error: unknown; busy: boolean; onConnect: (req: ConnectRequest) => void }) {
   const [chosen, setChosen] = useState<Provider | null>(null);
-  const { providers } = props;
+  // The ones people can connect first; the ones waiting for an admin after them.
+  const providers = props.providers ? [...props.providers].sort((x, y) => Number(y.configured) - Number(x.configured)) : undefined;
   return (
     <section aria-labelledby="providers-title" className="integrations-section">
       <h2 id="providers-title">Connect an account</h2>
