@@ -6,10 +6,12 @@ import type { Envelope } from '../crypto/envelope.ts';
 import {
   catalogEntries,
   isBuiltInDomain,
+  providerTemplates,
   resolveProvider,
   validateAppConfig,
   type CatalogEntry,
   type OAuthAppConfig,
+  type ProviderTemplate,
   type ResolvedProvider,
   type TokenEndpointAuthMethod,
 } from '../oauth/providers/index.ts';
@@ -160,6 +162,12 @@ export class OAuthAppsService {
   async catalog(): Promise<CatalogEntry[]> {
     const rows = await this.#repo.list();
     return catalogEntries(rows.map((r) => ({ domain: r.domain, scopes: splitScopes(r.scopes) })));
+  }
+
+  /** The built-in catalog's endpoints and default scopes, for the admin form to pre-fill (instance admin). */
+  templates(actor: Actor): ProviderTemplate[] {
+    requireInstanceAdmin(actor);
+    return providerTemplates();
   }
 
   async list(actor: Actor): Promise<{ redirectUri: string; apps: OAuthAppView[] }> {

@@ -60,6 +60,48 @@ export const actions: Record<string, (params: Params, input: unknown) => ProxyRe
   }),
 };
 
+/** One parameter of a built-in action, as a workflow builder asks for it. */
+export interface ActionParam {
+  name: string;
+  label: string;
+  required: boolean;
+  /** `text`: a string; `list`: an array of strings (a row of values); `choice`: one of `options`. */
+  kind: 'text' | 'list' | 'choice';
+  options?: readonly string[];
+  default?: string;
+}
+
+/** A built-in action and its parameters (`GET /api/v1/actions`); `domains` null = any provider with an API base URL. */
+export interface ActionInfo {
+  name: string;
+  displayName: string;
+  description: string;
+  domains: readonly string[] | null;
+  params: readonly ActionParam[];
+}
+
+const text = (name: string, label: string): ActionParam => ({ name, label, required: true, kind: 'text' });
+
+/** What {@link actions} take, described for builders; one entry per action, same order. */
+export const actionCatalog: readonly ActionInfo[] = [
+  {
+    name: 'http.request',
+    displayName: 'HTTP request',
+    description: "Calls the connection's provider API; the path is resolved against its API base URL.",
+    domains: null,
+    params: [{ name: 'method', label: 'Method', required: false, kind: 'choice', options: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'], default: 'GET' }, text('path', 'Path')],
+  },
+  { name: 'slack.post_message', displayName: 'Slack: post a message', description: 'Posts a message to a Slack channel.', domains: ['slack'], params: [text('channel', 'Channel'), text('text', 'Text')] },
+  {
+    name: 'google.sheets.append_row',
+    displayName: 'Google Sheets: append a row',
+    description: 'Appends one row of values to a spreadsheet range.',
+    domains: ['google'],
+    params: [text('spreadsheetId', 'Spreadsheet ID'), text('range', 'Range'), { name: 'values', label: 'Values', required: true, kind: 'list' }],
+  },
+  { name: 'microsoft.mail.send', displayName: 'Microsoft: send an email', description: 'Sends an email from the connected mailbox.', domains: ['microsoft'], params: [text('to', 'To'), text('subject', 'Subject'), text('body', 'Body')] },
+];
+
 /** `POST /workflows/:id/run` (SPEC §7): every credential first, then the steps in order. */
 export class RunsService {
   constructor(private readonly deps: { db: Db; clock: Clock; workflows: WorkflowsService; proxy: ProxyService }) {}

@@ -51,6 +51,35 @@ export function oauthAppRoutes(app: App): void {
   );
 
   app.get(
+    '/api/v1/admin/provider-templates',
+    {
+      schema: {
+        tags: ['oauth apps'],
+        summary: "The built-in providers' endpoints and default scopes, for pre-filling the admin form (instance admin only)",
+        description: 'URLs may contain `{tenant}`, which the tenant setting fills. Saving an app needs none of them for a built-in domain: send only overridden fields.',
+        response: {
+          200: Type.Array(
+            Type.Object({
+              domain: Type.String(),
+              displayName: Type.String(),
+              authorizeUrl: Type.String(),
+              tokenUrl: Type.String(),
+              revocationUrl: Type.Optional(Type.String()),
+              userinfoUrl: Type.Optional(Type.String()),
+              issuer: Type.Optional(Type.String()),
+              apiBaseUrl: Type.Optional(Type.String()),
+              scopes: Type.String({ description: 'space-separated default scopes' }),
+              tenant: Type.Optional(Type.String({ description: 'the default value of `{tenant}`' })),
+            }),
+          ),
+          ...errors(401, 403),
+        },
+      },
+    },
+    async (request) => oauthApps.templates(actorOf(request)),
+  );
+
+  app.get(
     '/api/v1/admin/oauth-apps',
     {
       schema: {

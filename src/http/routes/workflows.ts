@@ -2,6 +2,7 @@ import { Type } from 'typebox';
 import type { App } from '../app.ts';
 import { actorOf } from '../auth.ts';
 import { Id, Name, errors } from '../schemas.ts';
+import { actionCatalog } from '../../services/runs.ts';
 
 const ConnectionRefBody = Type.Union([Type.Null(), Type.Object({ id: Id, via: Type.Union([Type.Literal('personal'), Type.Literal('workspace')]) }, { additionalProperties: false })]);
 const Scope = Type.String({ minLength: 1, maxLength: 512, pattern: '^\\S+$' });
@@ -34,6 +35,41 @@ export function workflowRoutes(app: App): void {
   const { workflows, runs, workspaces, impact } = app.deps.services;
   app.addSchema(NodeSchema);
   app.addSchema(WorkflowSchema);
+
+  app.get(
+    '/api/v1/actions',
+    {
+      schema: {
+        tags: ['workflows'],
+        summary: 'The built-in workflow actions and their parameters (any signed-in user)',
+        response: {
+          200: Type.Array(
+            Type.Object({
+              name: Type.String(),
+              displayName: Type.String(),
+              description: Type.String(),
+              domains: Type.Union([Type.Array(Type.String()), Type.Null()], { description: 'the providers it works with; null for any provider with an API base URL' }),
+              params: Type.Array(
+                Type.Object({
+                  name: Type.String(),
+                  label: Type.String(),
+                  required: Type.Boolean(),
+                  kind: Type.Union([Type.Literal('text'), Type.Literal('list'), Type.Literal('choice')], { description: 'list: an array of strings' }),
+                  options: Type.Optional(Type.Array(Type.String())),
+                  default: Type.Optional(Type.String()),
+                }),
+              ),
+            }),
+          ),
+          ...errors(401),
+        },
+      },
+    },
+    async (request) => {
+      actorOf(request);
+      return actionCatalog.map((a) => ({ ...a, domains: a.domains === null ? null : [...a.domains], params: a.params.map(({ options, ...p }) => ({ ...p, ...(options ? { options: [...options] } : {}) })) }));
+    },
+  );
 
   app.post(
     '/api/v1/workspaces/:ws/workflows',

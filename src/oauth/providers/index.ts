@@ -63,6 +63,44 @@ export function catalogEntries(configuredApps: readonly Pick<OAuthAppConfig, 'do
   return [...builtIns, ...customs];
 }
 
+/**
+ * What the admin form pre-fills for a built-in domain: the catalog's endpoints and default
+ * scopes. `{tenant}` in a URL is the placeholder the tenant setting fills (Microsoft).
+ */
+export interface ProviderTemplate {
+  readonly domain: string;
+  readonly displayName: string;
+  readonly authorizeUrl: string;
+  readonly tokenUrl: string;
+  readonly revocationUrl?: string;
+  readonly userinfoUrl?: string;
+  readonly issuer?: string;
+  readonly apiBaseUrl?: string;
+  /** Space-separated, as the admin API takes them. */
+  readonly scopes: string;
+  /** The default tenant that replaces `{tenant}`, for providers with a tenant setting. */
+  readonly tenant?: string;
+}
+
+/** The built-in catalog as form templates (`GET /api/v1/admin/provider-templates`). */
+export function providerTemplates(): ProviderTemplate[] {
+  return Object.values(builtInProviders).map((def) => {
+    const { endpoints } = def;
+    return {
+      domain: def.domain,
+      displayName: def.displayName,
+      authorizeUrl: endpoints.authorize,
+      tokenUrl: endpoints.token,
+      ...(endpoints.revocation === undefined ? {} : { revocationUrl: endpoints.revocation }),
+      ...(endpoints.userinfo === undefined ? {} : { userinfoUrl: endpoints.userinfo }),
+      ...(endpoints.issuer === undefined ? {} : { issuer: endpoints.issuer }),
+      ...(def.apiBaseUrls[0] === undefined ? {} : { apiBaseUrl: def.apiBaseUrls[0] }),
+      scopes: def.defaultScopes.join(' '),
+      ...(def.tenant === undefined ? {} : { tenant: def.tenant.default }),
+    };
+  });
+}
+
 export interface ConfigProblem {
   readonly field: string;
   readonly message: string;
