@@ -1,6 +1,6 @@
 import { useState, type FormEvent, type ReactNode } from 'react';
 import type { Connection, Member, Provider } from '../types.ts';
-import { auditActions, noFilters, rangeProblem, type AuditFilters } from './model.ts';
+import { actionLabel, auditActions, noFilters, rangeProblem, type AuditFilters } from './model.ts';
 
 function Select(props: { id: string; label: string; value: string; onChange: (v: string) => void; children: ReactNode }) {
   return (
@@ -66,7 +66,7 @@ export function AuditFilterForm(props: {
           <option value="">All actions</option>
           {auditActions.map((a) => (
             <option key={a} value={a}>
-              {a}
+              {actionLabel(a)}
             </option>
           ))}
         </Select>

@@ -20,6 +20,12 @@ export const auditActions = [
   'workflow.node_invalidated',
 ] as const;
 
+/** "connection.refresh_failed" → "Connection refresh failed" (the option value stays the API name). */
+export function actionLabel(action: string): string {
+  const words = action.replace('oauth_app', 'OAuth app').replace(/[._]/g, ' ');
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
 export interface AuditFilters {
   domain: string;
   connectionId: string;
