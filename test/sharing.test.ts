@@ -108,8 +108,14 @@ describe(`SPEC §6 sharing and ownership on ${testDbKind}`, () => {
     await w.owner.client.post(`/api/v1/connections/${id}/promote`, {});
     const mine = await w.owner.client.post(`/api/v1/workspaces/${w.ws}/workflows`, { name: 'Mine', nodes: [httpNode('a', { id, via: 'personal' })] });
     const theirs = await w.user.client.post(`/api/v1/workspaces/${w.ws}/workflows`, { name: 'Theirs', nodes: [httpNode('a', { id, via: 'workspace' })] });
-    const impact = (await w.owner.client.get(`/api/v1/connections/${id}/impact?action=disconnect`)).json.workflows as { id: string; ownerId: string }[];
+    const impact = (await w.owner.client.get(`/api/v1/connections/${id}/impact?action=disconnect`)).json.workflows as { id: string; ownerId: string; ownerEmail: string }[];
     assert.deepEqual(impact.map((x) => x.ownerId).sort(), [w.owner.id, w.user.id].sort());
+    // People are named by email in the preview (the UI shows "owner: bob@…", not an id).
+    const me = async (p: typeof w.owner) => ((await p.client.get('/api/v1/me')).json.user.email as string);
+    assert.deepEqual(
+      impact.map((x) => [x.ownerId, x.ownerEmail]).sort(),
+      [[w.owner.id, await me(w.owner)], [w.user.id, await me(w.user)]].sort(),
+    );
     assert.equal((await w.owner.client.delete(`/api/v1/connections/${id}`)).status, 204);
     for (const [who, wf] of [[w.owner, mine], [w.user, theirs]] as const) {
       const got = (await who.client.get(`/api/v1/workflows/${wf.json.id as string}`)).json;

@@ -19,6 +19,8 @@ export interface NodeUse {
   workflowId: string;
   workflowName: string;
   workflowOwnerId: string;
+  /** Shown in impact previews, so people read "bob@example.com", not an id. */
+  workflowOwnerEmail: string;
   workspaceId: string;
   nodeId: string;
   action: string;
@@ -64,6 +66,7 @@ export interface WorkflowImpact {
   id: string;
   name: string;
   ownerId: string;
+  ownerEmail: string;
   nodes: { id: string; action: string }[];
 }
 
@@ -71,7 +74,7 @@ export interface WorkflowImpact {
 export function groupByWorkflow(uses: readonly NodeUse[]): WorkflowImpact[] {
   const byId = new Map<string, WorkflowImpact>();
   for (const u of uses) {
-    const w = byId.get(u.workflowId) ?? { id: u.workflowId, name: u.workflowName, ownerId: u.workflowOwnerId, nodes: [] };
+    const w = byId.get(u.workflowId) ?? { id: u.workflowId, name: u.workflowName, ownerId: u.workflowOwnerId, ownerEmail: u.workflowOwnerEmail, nodes: [] };
     w.nodes.push({ id: u.nodeId, action: u.action });
     byId.set(u.workflowId, w);
   }

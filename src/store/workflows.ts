@@ -42,10 +42,12 @@ export class WorkflowsRepo {
       .selectFrom('workflow_nodes as n')
       .innerJoin('workflows as w', 'w.id', 'n.workflow_id')
       .innerJoin('connections as c', 'c.id', 'n.connection_id')
+      .innerJoin('users as u', 'u.id', 'w.owner_id')
       .select([
         'w.id as workflowId',
         'w.name as workflowName',
         'w.owner_id as workflowOwnerId',
+        'u.email as workflowOwnerEmail',
         'w.workspace_id as workspaceId',
         'n.id as nodeId',
         'n.action as action',

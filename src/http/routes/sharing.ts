@@ -8,7 +8,7 @@ const Params = Type.Object({ id: Id });
 
 export const ImpactSchema = Type.Object({
   workflows: Type.Array(
-    Type.Object({ id: Type.String(), name: Type.String(), ownerId: Type.String(), nodes: Type.Array(Type.Object({ id: Type.String(), action: Type.String() })) }),
+    Type.Object({ id: Type.String(), name: Type.String(), ownerId: Type.String(), ownerEmail: Type.String(), nodes: Type.Array(Type.Object({ id: Type.String(), action: Type.String() })) }),
   ),
 });
 
