@@ -1,0 +1,304 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { Page } from 'playwright-core';
+import { checkPage, screenshot } from './e2e/checks.ts';
+import { apiGet, browserDateTime, connectInPopup, connectionCard, createWorkspace, fact, openNav, providerSignIn, signUp, type Person } from './e2e/flows.ts';
+import { browserSkipReason, startWorld, type World } from './e2e/world.ts';
+
+/**
+ * The web UI end to end, in Debian's Chromium (playwright-core), against a real Tether server
+ * process and the demo's real oidc-provider: a newcomer's whole journey as issue 6 describes
+ * it, the popup-blocked fallback, and for every page: no sideways scrolling at 390×844 and
+ * 1280×800, every control named and reachable with Tab, no token or secret in the page.
+ * E2E_SCREENSHOTS=1 also writes docs/screenshots/*.png.
+ */
+
+const skip = browserSkipReason();
+
+interface Connection {
+  id: string;
+  name: string;
+  lastRefreshedAt: string | null;
+  tokenExpiresAt: string | null;
+  accountName: string;
+}
+
+const owner: Person = { name: 'Olivia Owner', email: 'olivia@e2e.test', password: 'olivia passphrase 1' };
+const member: Person = { name: 'Sam Builder', email: 'sam@e2e.test', password: 'sam passphrase 22' };
+const TEAM = 'Acme Ops';
+const SHARED_CONNECTION = 'Demo – Ops team';
+const OWN_CONNECTION = 'Demo – Sam';
+const WORKFLOW = 'Sync profile';
+
+describe('web UI in Chromium', { skip: skip ?? false }, () => {
+  let world: World;
+  /** Everything that must never appear in a page: the client secret, and each token the provider issued (read at check time). */
+  const secrets = (): string[] => [world.provider.clientSecret, ...world.provider.issuedTokens];
+
+  before(async () => {
+    world = await startWorld();
+  });
+
+  after(async () => {
+    await world?.close();
+  });
+
+  /** Runs one step of a journey; a failure names the step and carries the server log's tail. */
+  async function step(name: string, run: () => Promise<void>): Promise<void> {
+    try {
+      await run();
+    } catch (err) {
+      const log = world.tether.log.split('\n').slice(-15).join('\n');
+      const pages = await world.describePages();
+      throw new Error(`step "${name}" failed: ${err instanceof Error ? err.message : String(err)}\n--- open pages ---\n${pages}\n--- last server log lines ---\n${log}`, { cause: err });
+    }
+  }
+
+  test("a newcomer's journey: sign up, register the app, connect in a popup, refresh, promote, a teammate's workflow breaks and is repaired", async () => {
+    const ownerContext = await world.newContext();
+    const page = await ownerContext.newPage();
+    let ws = '';
+    let connection: Connection | undefined;
+
+    await step('sign in page', async () => {
+      await page.goto('/');
+      await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+      await checkPage(page, { name: 'sign-in', secrets: [] });
+    });
+
+    await step('sign up: the first account is the instance admin', async () => {
+      await signUp(page, owner);
+      await page.getByRole('link', { name: 'Admin → OAuth credentials' }).waitFor();
+    });
+
+    await step('create a workspace', async () => {
+      ws = await createWorkspace(page, TEAM);
+      await page.getByText('No connections yet').waitFor();
+    });
+
+    await step('Admin → OAuth credentials: register the demo provider through the form', async () => {
+      await openNav(page, 'Admin → OAuth credentials', 'OAuth credentials');
+      await page.getByRole('button', { name: 'Add credentials' }).click();
+      await page.getByLabel('Provider').selectOption({ label: 'Custom provider' });
+      const issuer = world.provider.issuer;
+      await page.getByLabel('Domain').fill('demo');
+      await page.getByLabel('Client ID').fill(world.provider.clientId);
+      await page.getByLabel('Client secret').fill(world.provider.clientSecret);
+      await page.getByLabel('Scopes').fill('openid email profile api:read');
+      await page.getByLabel('Authorize URL').fill(`${issuer}/auth`);
+      await page.getByLabel('Token URL').fill(`${issuer}/token`);
+      await page.getByLabel('Revocation URL').fill(`${issuer}/token/revocation`);
+      await page.getByLabel('Userinfo URL').fill(`${issuer}/me`);
+      await page.getByLabel('Issuer').fill(issuer);
+      await page.getByLabel('API base URL').fill(issuer);
+      await page.getByRole('button', { name: 'Save credentials' }).click();
+      await page.getByRole('button', { name: 'Edit demo' }).waitFor();
+      // Write-only: the stored secret shows as its last four characters, never in full.
+      await page.getByText(`•••• ${world.provider.clientSecret.slice(-4)}`).waitFor();
+      await page.getByText(`${world.base}/oauth/callback`).waitFor();
+      await page.getByRole('button', { name: 'Copy redirect URI' }).waitFor();
+      await checkPage(page, { name: 'admin-oauth-credentials', secrets: secrets() });
+    });
+
+    await step('Integrations: Connect through the popup, signing in and consenting at the provider', async () => {
+      await openNav(page, 'Integrations', 'Integrations');
+      await connectInPopup(ownerContext, page, {
+        provider: 'demo',
+        connectionName: SHARED_CONNECTION,
+        login: 'olivia',
+        onConsent: async (popup) => {
+          await popup.setViewportSize({ width: 520, height: 680 });
+          await screenshot(popup, 'connect-popup-consent');
+          await assertNoSecretsIn(popup, 'provider consent');
+        },
+      });
+      await page.getByText('demo connected').waitFor();
+    });
+
+    await step('the connection shows every field', async () => {
+      const card = connectionCard(page, SHARED_CONNECTION);
+      const list = await apiGet<Connection[]>(page, `/api/v1/workspaces/${ws}/connections`);
+      connection = list.find((c) => c.name === SHARED_CONNECTION);
+      assert.ok(connection?.tokenExpiresAt && connection.lastRefreshedAt);
+      assert.equal(await fact(card, 'Status').innerText().then((t) => t.trim().split('\n')[0]), 'Active');
+      assert.match(await fact(card, 'Account').innerText(), /olivia@demo\.example/);
+      const expires = await fact(card, 'Token expiration').innerText();
+      assert.ok(expires.includes(await browserDateTime(page, connection.tokenExpiresAt)), `Token expiration: ${expires}`);
+      assert.match(expires, /in [45] minutes/, 'the demo provider issues 5-minute access tokens');
+      assert.ok((await fact(card, 'Last refreshed').innerText()).includes(await browserDateTime(page, connection.lastRefreshedAt)));
+      const scopes = await fact(card, 'Scopes').getByRole('listitem').allInnerTexts();
+      assert.deepEqual(scopes.sort(), ['api:read', 'email', 'openid', 'profile']);
+      assert.equal((await fact(card, 'Shared to workspace').innerText()).trim(), 'No');
+      await checkPage(page, { name: 'integrations', secrets: secrets(), mobileScreenshot: true });
+    });
+
+    await step('Refresh Token: a new token, Last refreshed moves', async () => {
+      assert.ok(connection);
+      const before = connection;
+      const card = connectionCard(page, SHARED_CONNECTION);
+      const grantsBefore = world.provider.refreshGrants;
+      await card.getByRole('button', { name: 'Refresh Token' }).click();
+      await page.getByText(`Token refreshed for ${SHARED_CONNECTION}.`).waitFor();
+      assert.equal(world.provider.refreshGrants, grantsBefore + 1, 'one refresh_token grant at the provider');
+      const after = (await apiGet<Connection[]>(page, `/api/v1/workspaces/${ws}/connections`)).find((c) => c.id === before.id);
+      assert.ok(after?.lastRefreshedAt && before.lastRefreshedAt && after.lastRefreshedAt > before.lastRefreshedAt, 'lastRefreshedAt moved forward');
+      await card.locator('dt:text-is("Last refreshed") + dd').filter({ hasText: await browserDateTime(page, after.lastRefreshedAt) }).waitFor();
+      connection = after;
+    });
+
+    await step('Promote to Workspace at the "Can use" level', async () => {
+      const card = connectionCard(page, SHARED_CONNECTION);
+      await card.getByRole('button', { name: 'Promote to Workspace' }).click();
+      const dialog = page.getByRole('dialog', { name: 'Promote to Workspace' });
+      await dialog.getByRole('radio', { name: 'Can use' }).check();
+      await checkPage(page, { name: 'promote-dialog', secrets: secrets() });
+      await dialog.getByRole('button', { name: 'Promote' }).click();
+      await dialog.waitFor({ state: 'hidden' });
+      await fact(card, 'Shared to workspace').filter({ hasText: /^Yes — can use/ }).waitFor();
+      await card.getByRole('button', { name: 'Remove from Workspace' }).waitFor();
+    });
+
+    // The teammate: signs up in a browser of their own; the owner adds them on Members.
+    const memberContext = await world.newContext();
+    const sam = await memberContext.newPage();
+
+    await step('a second person signs up; the owner adds them on Members', async () => {
+      await sam.goto('/');
+      await signUp(sam, member);
+      await openNav(page, 'Members', `Members of ${TEAM}`);
+      await page.getByLabel('Email').fill(member.email);
+      await page.getByLabel('Role').selectOption('member');
+      await page.getByRole('button', { name: 'Add member' }).click();
+      await page.getByRole('button', { name: `Remove ${member.email}` }).waitFor();
+      await checkPage(page, { name: 'members', secrets: secrets() });
+    });
+
+    await step('Shared connections: the teammate sees the promoted connection', async () => {
+      await sam.goto(`/w/${ws}/shared`);
+      await sam.getByRole('heading', { name: 'Shared connections', level: 1 }).waitFor();
+      const row = sam.getByRole('row').filter({ hasText: SHARED_CONNECTION });
+      await row.waitFor();
+      const cells = await row.getByRole('cell').allInnerTexts();
+      const text = cells.join(' | ');
+      assert.match(text, new RegExp(TEAM));
+      assert.match(text, /olivia@demo\.example/);
+      assert.match(text, /olivia@e2e\.test|Olivia/);
+      assert.match(text, /can use/);
+      assert.match(text, /Active/);
+      await checkPage(sam, { name: 'shared-connections', secrets: secrets() });
+    });
+
+    let workflowUrl = '';
+    await step('the teammate builds a workflow on the shared connection and runs it', async () => {
+      await openNav(sam, 'Workflows', 'Workflows');
+      await sam.getByLabel('Workflow name').fill(WORKFLOW);
+      await sam.getByLabel('Action').selectOption('http.request');
+      const connectionSelect = sam.getByLabel('Connection', { exact: true });
+      const sharedOption = await connectionSelect.locator('option', { hasText: `${SHARED_CONNECTION} (demo, shared by` }).getAttribute('value');
+      assert.ok(sharedOption, 'the shared connection is selectable');
+      await connectionSelect.selectOption(sharedOption);
+      await sam.getByLabel('Method').selectOption('GET');
+      await sam.getByLabel('Path').fill('/me');
+      await checkPage(sam, { name: 'workflows', secrets: secrets() });
+      await sam.getByRole('button', { name: 'Create workflow' }).click();
+      await sam.getByRole('heading', { name: WORKFLOW, level: 1 }).waitFor();
+      workflowUrl = new URL(sam.url()).pathname;
+      await sam.getByRole('button', { name: 'Run workflow' }).click();
+      await sam.getByRole('status').getByText('Run succeeded').waitFor();
+    });
+
+    await step('the owner removes the connection from the workspace after seeing the impact', async () => {
+      await openNav(page, 'Integrations', 'Integrations');
+      const card = connectionCard(page, SHARED_CONNECTION);
+      await card.getByRole('button', { name: 'Remove from Workspace' }).click();
+      const dialog = page.getByRole('dialog', { name: new RegExp(`^Remove ${SHARED_CONNECTION} from ${TEAM}`) });
+      await dialog.getByText('1 workflow of 1 person will stop working.').waitFor();
+      await dialog.getByText(WORKFLOW).waitFor();
+      await checkPage(page, { name: 'remove-from-workspace-impact', secrets: secrets() });
+      await dialog.getByRole('button', { name: 'Remove from Workspace' }).click();
+      await dialog.waitFor({ state: 'hidden' });
+      await fact(card, 'Shared to workspace').filter({ hasText: /^No$/ }).waitFor();
+    });
+
+    await step('the teammate sees the broken step with its reason', async () => {
+      await sam.goto(workflowUrl);
+      await sam.getByRole('heading', { name: WORKFLOW, level: 1 }).waitFor();
+      const node = sam.getByRole('region', { name: /^Step .+: http\.request$/ });
+      await fact(node, 'Credential').filter({ hasText: /Invalid/ }).waitFor();
+      const reason = await fact(node, 'Credential').innerText();
+      assert.match(reason, new RegExp(`${owner.name} removed the connection .${SHARED_CONNECTION}. from the workspace`), `the reason says what happened: ${reason}`);
+      await sam.getByRole('button', { name: 'Run workflow' }).click();
+      await sam.getByRole('status').getByText('Run failed').waitFor();
+      await checkPage(sam, { name: 'workflow-detail-broken', secrets: secrets(), mobileScreenshot: true });
+    });
+
+    await step('the teammate connects their own account and picks it as the replacement', async () => {
+      await openNav(sam, 'Integrations', 'Integrations');
+      await connectInPopup(memberContext, sam, { provider: 'demo', connectionName: OWN_CONNECTION, login: 'sam' });
+      await sam.goto(workflowUrl);
+      const node = sam.getByRole('region', { name: /^Step .+: http\.request$/ });
+      const select = node.getByLabel(/^Connection for step /);
+      const own = await select.locator('option', { hasText: `${OWN_CONNECTION} (demo, personal)` }).getAttribute('value');
+      assert.ok(own, 'their own connection is selectable');
+      await select.selectOption(own);
+      await node.getByRole('button', { name: 'Use this connection' }).click();
+      await fact(node, 'Credential').filter({ hasText: /^OK/ }).waitFor();
+    });
+
+    await step('the run succeeds again', async () => {
+      await sam.getByRole('button', { name: 'Run workflow' }).click();
+      await sam.getByRole('status').getByText('Run succeeded').waitFor();
+      await checkPage(sam, { name: 'workflow-detail', secrets: secrets() });
+    });
+
+    await step('Audit log: the story is recorded', async () => {
+      await openNav(page, 'Audit log', 'Audit log');
+      const table = page.getByRole('table');
+      for (const action of ['connection.created', 'connection.refreshed', 'connection.promoted', 'member.added', 'connection.unshared']) {
+        await table.getByRole('cell', { name: action, exact: true }).first().waitFor();
+      }
+      await checkPage(page, { name: 'audit-log', secrets: secrets() });
+      // Filtered by action: only those entries remain.
+      await page.getByLabel('Action', { exact: true }).selectOption('connection.promoted');
+      await page.getByRole('form', { name: 'Audit log filters' }).getByRole('button', { name: 'Apply filters' }).click();
+      await page.getByText('Page 1: 1 entry.').waitFor();
+      await table.getByRole('cell', { name: 'connection.promoted', exact: true }).waitFor();
+    });
+
+    await step('no page ever showed a token: every token the provider issued is absent from every open page', async () => {
+      for (const p of [page, sam]) await assertNoSecretsIn(p, p === page ? 'owner' : 'teammate');
+    });
+  });
+
+  test('popup blocked: Connect falls back to a full-page redirect and comes back to Integrations', async () => {
+    const context = await world.newContext();
+    // A browser that blocks the popup: window.open answers null, as Chromium's blocker does.
+    await context.addInitScript(() => {
+      window.open = () => null;
+    });
+    const page = await context.newPage();
+    await page.goto('/login');
+    await page.getByLabel('Email').fill(owner.email);
+    await page.getByLabel('Password').fill(owner.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign out' }).waitFor();
+    const ws = (await apiGet<{ workspaces: { id: string; name: string }[] }>(page, '/api/v1/me')).workspaces.find((w) => w.name === TEAM)?.id;
+    assert.ok(ws, 'the journey created the workspace');
+    await page.goto(`/w/${ws}/integrations`);
+    await page.getByRole('button', { name: 'Connect demo', exact: true }).click();
+    const dialog = page.getByRole('dialog', { name: 'Connect demo' });
+    await dialog.getByLabel('Connection name (optional)').fill('Demo – full page');
+    await dialog.getByRole('button', { name: 'Continue to demo' }).click();
+    await page.waitForURL((url) => url.origin === world.provider.issuer);
+    await providerSignIn(page, 'olivia');
+    await page.waitForURL((url) => url.origin === world.base && url.pathname === `/w/${ws}/integrations`);
+    await connectionCard(page, 'Demo – full page').waitFor();
+    await page.getByText('demo connected').waitFor();
+    assert.equal(new URL(page.url()).search, '', 'the ?connected= marker is consumed');
+  });
+
+  async function assertNoSecretsIn(p: Page, label: string): Promise<void> {
+    const html = await p.content();
+    for (const secret of secrets()) assert.ok(!html.includes(secret), `${label}: a token or the client secret is in the page (…${secret.slice(-4)})`);
+  }
+});
