@@ -19,11 +19,23 @@ export function redactDeep(value: unknown, depth = 0): unknown {
   if (value instanceof Error) return value; // pino's err serializer handles errors
   if (Array.isArray(value)) return value.map((v) => redactDeep(v, depth + 1));
   if (value instanceof Date || Buffer.isBuffer(value)) return value;
+  if (flatAndHarmless(value)) return value; // the common case (an access-log line): no copy
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) {
     out[k] = SENSITIVE_KEY.test(k) && v !== null && v !== undefined && typeof v !== 'boolean' && typeof v !== 'number' ? REDACTED : redactDeep(v, depth + 1);
   }
   return out;
+}
+
+/** Only primitive values (strings, numbers…) under keys that are not sensitive: nothing to redact. */
+function flatAndHarmless(value: object): boolean {
+  for (const k in value) {
+    if (!Object.hasOwn(value, k)) continue;
+    const v = (value as Record<string, unknown>)[k];
+    if (v !== null && typeof v === 'object') return false;
+    if (SENSITIVE_KEY.test(k) && v !== null && v !== undefined && typeof v !== 'boolean' && typeof v !== 'number') return false;
+  }
+  return true;
 }
 
 /** Strips the query string: callback URLs carry `code` and `state`, which must never be logged. */
@@ -53,5 +65,8 @@ export function createLogger(options: { level: LogLevel; destination?: Destinati
       err: pino.stdSerializers.err,
     },
   };
-  return options.destination ? pino(config, options.destination) : pino(config);
+  // Standard output, written asynchronously: a line is buffered and written with whatever else
+  // arrived meanwhile, instead of one blocking write(2) per line on the request path (the
+  // access log has a line per request). pino flushes what is left synchronously on exit.
+  return pino(config, options.destination ?? pino.destination({ dest: 1, sync: false }));
 }

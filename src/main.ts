@@ -6,6 +6,7 @@ import { createMetrics } from './http/metrics.ts';
 import { createLogger, type Logger } from './log.ts';
 import { Envelope } from './crypto/envelope.ts';
 import { createServices } from './services/index.ts';
+import { AccessNotifyListener } from './store/access-notify.ts';
 import { ConnectionsRepo } from './store/connections.ts';
 import { migrateToLatest, openStore, type Store } from './store/db.ts';
 import { runEvery } from './worker/loops.ts';
@@ -28,7 +29,16 @@ export async function start(config: Config, logger: Logger): Promise<Running> {
   await migrateToLatest(store.db);
   logger.info({ database: store.kind, role: config.role }, 'database ready');
 
-  const services = createServices({ db: store.db, config, logger, clock: systemClock, envelope: new Envelope(keyring), refreshLeaseMs: config.refreshLeaseMs });
+  const services = createServices({
+    db: store.db,
+    config,
+    logger,
+    clock: systemClock,
+    envelope: new Envelope(keyring),
+    refreshLeaseMs: config.refreshLeaseMs,
+    // Other processes may share PostgreSQL: cached grants are trusted only while we hear their changes.
+    accessCacheMode: store.kind === 'postgres' ? 'shared' : 'local',
+  });
 
   const abort = new AbortController();
   const loops: Promise<void>[] = [];
@@ -52,7 +62,13 @@ export async function start(config: Config, logger: Logger): Promise<Running> {
   }
 
   let app: App | null = null;
+  let listener: AccessNotifyListener | null = null;
   if (config.role === 'api' || config.role === 'all') {
+    const databaseUrl = config.databaseUrl?.reveal();
+    if (store.kind === 'postgres' && databaseUrl) {
+      listener = new AccessNotifyListener({ databaseUrl, target: services.access, logger });
+      await listener.start();
+    }
     app = await buildApp({ config, logger, db: store.db, metrics: createMetrics(), services });
     await app.listen({ port: config.port, host: config.host });
   }
@@ -63,6 +79,7 @@ export async function start(config: Config, logger: Logger): Promise<Running> {
       abort.abort();
       if (app) await app.close();
       await Promise.all(loops);
+      await listener?.stop();
       await services.audit.flush();
       await store.close();
     },

@@ -11,6 +11,7 @@ import { AccountsRepo, type UserRow, type ApiKeyRow } from '../store/accounts.ts
 import { WorkspacesRepo, type MembershipView } from '../store/workspaces.ts';
 import type { Logger } from '../log.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
+import type { AccessCache } from './access-cache.ts';
 
 export interface User {
   id: string;
@@ -34,6 +35,8 @@ export interface AccountsDeps {
   logger: Logger;
   openSignup: boolean;
   sessionTtlMs: number;
+  /** API key → user, so a repeated Bearer request reads nothing from the database. */
+  access?: AccessCache;
 }
 
 /** Serialises "is this the first user?" across processes (a PostgreSQL advisory lock). */
@@ -168,26 +171,35 @@ export class AccountsService {
   }
 
   async revokeApiKey(actor: Actor, id: string): Promise<void> {
-    if (!(await this.#repo.revokeApiKey(actor.userId, id, this.#deps.clock.now()))) {
-      throw new AppError('api_key_not_found', 'No active API key with this id.');
-    }
+    const revoked = await this.#repo.revokeApiKey(actor.userId, id, this.#deps.clock.now());
+    // Committed (one statement): the very next request with that key must be refused.
+    this.#deps.access?.invalidateAll();
+    if (!revoked) throw new AppError('api_key_not_found', 'No active API key with this id.');
   }
 
   /**
-   * The user of a live API key. One read per request; "last used" is written at most once a
-   * minute per key and process, off the request path (the token endpoint is a hot path).
+   * The user of a live API key: from the access cache, or one read. "Last used" is written at
+   * most once a minute per key and process, off the request path (the token endpoint is a hot path).
    */
   async userForApiKey(key: string): Promise<User | null> {
     if (!key.startsWith(API_KEY_PREFIX)) return null;
-    const row = await this.#repo.findUserByApiKey(sha256(key));
-    if (!row) return null;
+    const hash = sha256(key);
     const now = this.#deps.clock.now();
-    const last = this.#touched.get(row.key_id) ?? 0;
-    if (now.getTime() - last >= 60_000) {
-      this.#touched.set(row.key_id, now.getTime());
-      this.#repo.touchApiKey(row.key_id, now).catch((err: unknown) => this.#deps.logger.warn({ err }, 'could not record API key use'));
+    const access = this.#deps.access;
+    let found = access?.principal(hash, now.getTime());
+    if (found === undefined) {
+      const generation = access?.generation() ?? 0;
+      const row = await this.#repo.findUserByApiKey(hash);
+      if (!row) return null;
+      found = { user: toUser(row), keyId: row.key_id };
+      access?.rememberPrincipal(hash, found, generation, now.getTime());
     }
-    return toUser(row);
+    const last = this.#touched.get(found.keyId) ?? 0;
+    if (now.getTime() - last >= 60_000) {
+      this.#touched.set(found.keyId, now.getTime());
+      this.#repo.touchApiKey(found.keyId, now).catch((err: unknown) => this.#deps.logger.warn({ err }, 'could not record API key use'));
+    }
+    return found.user;
   }
 
   #dummy(): Promise<string> {

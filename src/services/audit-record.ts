@@ -44,6 +44,8 @@ export const auditActions: readonly AuditAction[] = [
  */
 const SHARING_DETAIL_KEYS = ['level', 'name', 'previousName', 'reason', 'userId', 'cause', 'affectedNodes', 'affectedWorkflows'] as const;
 
+const TOKEN_DETAIL_KEYS = ['workflowId', 'nodeId'] as const;
+
 const MAX_STRING = 1000;
 const MAX_LIST = 100;
 
@@ -78,10 +80,12 @@ function pick(source: Record<string, unknown> | undefined, keys: readonly string
 
 /** The entry for an event: the common columns, plus the whitelisted details of its type. */
 export function auditRecordOf(event: DomainEvent): AuditRecord {
+  if (event.type === 'token.issued') {
+    // The hot path (one entry per token handed out): no intermediate objects.
+    return { at: event.at, actorId: event.actorId, action: event.type, workspaceId: event.workspaceId, domain: event.domain, connectionId: event.connectionId, details: pick(event, TOKEN_DETAIL_KEYS) };
+  }
   const base = { at: event.at, actorId: event.actorId, action: event.type };
   switch (event.type) {
-    case 'token.issued':
-      return { ...base, workspaceId: event.workspaceId, domain: event.domain, connectionId: event.connectionId, details: pick(event, ['workflowId', 'nodeId']) };
     case 'connection.created':
     case 'connection.reconnected':
       return { ...base, workspaceId: event.workspaceId, domain: event.domain, connectionId: event.connectionId, details: {} };

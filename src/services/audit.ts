@@ -4,7 +4,7 @@
  */
 import { AppError } from '../core/errors.ts';
 import { ChainVerifier, type JsonValue } from '../core/audit-chain.ts';
-import { newId } from '../core/ids.ts';
+import { randomFillSync } from 'node:crypto';
 import { requireInstanceAdmin, type Actor } from '../core/policy.ts';
 import type { Logger } from '../log.ts';
 import type { Db } from '../store/db.ts';
@@ -23,6 +23,12 @@ export interface AuditDeps {
   retryDelayMs?: number;
   /** Entries written per transaction at most. */
   batchSize?: number;
+  /**
+   * How long `token.issued` entries may wait to be written together (the token endpoint is a hot
+   * path: one transaction per batch instead of one per token). Every other event, a full batch,
+   * `flush()` and every read of the log write at once.
+   */
+  lingerMs?: number;
 }
 
 export interface AuditFilter {
@@ -65,7 +71,26 @@ export interface AuditVerification {
 export const DEFAULT_PAGE = 50;
 export const MAX_PAGE = 200;
 const VERIFY_BATCH = 1000;
+const DEFAULT_BATCH = 1000;
+const DEFAULT_LINGER_MS = 100;
 const CURSOR_PREFIX = 'a1:';
+
+/**
+ * Entry ids like `newId('aud')` (128 random bits, base64url), drawn from a pool refilled 256 ids
+ * at a time: one entry per token issued makes a `randomBytes` call per entry measurable.
+ */
+const ID_BYTES = 16;
+const idPool = Buffer.alloc(ID_BYTES * 256);
+let idOffset = idPool.length;
+function auditId(): string {
+  if (idOffset >= idPool.length) {
+    randomFillSync(idPool);
+    idOffset = 0;
+  }
+  const id = `aud_${idPool.toString('base64url', idOffset, idOffset + ID_BYTES)}`;
+  idOffset += ID_BYTES;
+  return id;
+}
 
 /** The cursor is opaque to callers: a versioned, encoded chain position. */
 function encodeCursor(seq: number): string {
@@ -94,6 +119,9 @@ export class AuditService {
   readonly #repo: AuditRepo;
   readonly #queue: NewAuditEntry[] = [];
   #draining: Promise<void> | null = null;
+  #linger: NodeJS.Timeout | null = null;
+  /** Something other than a token entry (or a flush) waits: write without lingering. */
+  #urgent = false;
 
   constructor(deps: AuditDeps) {
     this.#deps = deps;
@@ -104,37 +132,73 @@ export class AuditService {
   /**
    * Queues the entry for an event; written in the background, in emit order, batched. Never
    * throws: the change the event describes is already committed and must not be undone by
-   * bookkeeping.
+   * bookkeeping. Entries still queued when the process stops are written by `flush()` (main.ts
+   * and the HTTP app's close hook call it); a crash loses at most what was queued (≤ lingerMs).
    */
   record(event: DomainEvent): void {
     try {
       const r = auditRecordOf(event);
-      this.#queue.push({ id: newId('aud'), at: r.at, actorId: r.actorId, action: r.action, workspaceId: r.workspaceId, domain: r.domain, connectionId: r.connectionId, details: r.details });
+      this.#queue.push({ id: auditId(), at: r.at, actorId: r.actorId, action: r.action, workspaceId: r.workspaceId, domain: r.domain, connectionId: r.connectionId, details: r.details });
     } catch (err) {
       this.#deps.logger.error({ err, event: event.type }, 'audit: event not recordable');
       return;
     }
-    this.#kick();
+    if (event.type !== 'token.issued') this.#urgent = true;
+    this.#schedule();
   }
 
   /** Resolves once every entry recorded so far has been written (or given up on). */
   async flush(): Promise<void> {
-    while (this.#draining) await this.#draining;
+    for (;;) {
+      if (this.#queue.length > 0) {
+        this.#urgent = true;
+        this.#kick();
+      }
+      if (!this.#draining) return;
+      await this.#draining;
+    }
+  }
+
+  /** Writes now when something urgent or a full batch waits; otherwise after the linger. */
+  #schedule(): void {
+    if (this.#draining || this.#queue.length === 0) return;
+    if (this.#urgent || this.#queue.length >= this.#batchSize) {
+      this.#kick();
+    } else if (this.#linger === null) {
+      this.#linger = setTimeout(() => {
+        this.#linger = null;
+        this.#kick();
+      }, this.#deps.lingerMs ?? DEFAULT_LINGER_MS);
+      // Never what keeps a process alive: stopping flushes.
+      this.#linger.unref();
+    }
+  }
+
+  get #batchSize(): number {
+    return this.#deps.batchSize ?? DEFAULT_BATCH;
   }
 
   #kick(): void {
+    if (this.#linger !== null) {
+      clearTimeout(this.#linger);
+      this.#linger = null;
+    }
     if (this.#draining) return;
     this.#draining = (async () => {
       // Yield first, so that the assignment above happens before this can finish.
       await Promise.resolve();
       try {
-        while (this.#queue.length > 0) {
-          const batch = this.#queue.splice(0, this.#deps.batchSize ?? 100);
+        // Under load, token entries keep arriving while a batch is written: keep writing only
+        // full batches (or urgent ones); a partial batch waits for its linger like any other.
+        do {
+          const batch = this.#queue.splice(0, this.#batchSize);
+          if (this.#queue.length === 0) this.#urgent = false;
           await this.#write(batch);
-        }
+        } while (this.#queue.length >= this.#batchSize || (this.#queue.length > 0 && this.#urgent));
       } finally {
         this.#draining = null;
       }
+      this.#schedule();
     })();
   }
 
@@ -162,6 +226,7 @@ export class AuditService {
    * members see the entries they caused and those about connections they own.
    */
   async listForWorkspace(actor: Actor, workspaceId: string, filter: AuditFilter): Promise<AuditPage> {
+    await this.flush();
     const membership = await this.#deps.workspaces.requireMembership(actor, workspaceId, { plan: 'workspace' });
     const seesAll = membership.role === 'owner' || membership.role === 'admin';
     return this.#page({ workspaceId, ...(seesAll ? {} : { visibleTo: actor.userId }) }, filter, false);
@@ -170,6 +235,7 @@ export class AuditService {
   /** Every entry of the instance, including the instance-wide ones (OAuth apps); instance admins only. */
   async listAll(actor: Actor, filter: AuditFilter & { workspaceId?: string | undefined }): Promise<AuditPage> {
     requireInstanceAdmin(actor);
+    await this.flush();
     return this.#page(filter.workspaceId === undefined ? {} : { workspaceId: filter.workspaceId }, filter, true);
   }
 
@@ -197,6 +263,7 @@ export class AuditService {
    */
   async verify(actor: Actor): Promise<AuditVerification> {
     requireInstanceAdmin(actor);
+    await this.flush();
     const verifier = new ChainVerifier();
     let after = 0;
     for (;;) {

@@ -30,7 +30,8 @@ export class Events {
   }
 
   emit(event: DomainEvent): void {
-    this.logger.debug({ event: event.type, connectionId: 'connectionId' in event ? event.connectionId : undefined }, 'event');
+    // Guarded: building the object costs something on the token hot path even when debug is off.
+    if (this.logger.isLevelEnabled('debug')) this.logger.debug({ event: event.type, connectionId: 'connectionId' in event ? event.connectionId : undefined }, 'event');
     for (const listener of this.#listeners) {
       try {
         const result = listener(event);

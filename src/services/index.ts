@@ -16,6 +16,7 @@ import { TokenCache, TokensService } from './tokens.ts';
 import { LifecycleService } from './lifecycle.ts';
 import { ProxyService } from './proxy.ts';
 import { AuditService } from './audit.ts';
+import { AccessCache, type AccessCacheMode } from './access-cache.ts';
 import { ImpactService } from './impact.ts';
 import { SharingService } from './sharing.ts';
 import { WorkflowsService } from './workflows.ts';
@@ -39,6 +40,7 @@ export interface Services {
   sharing: SharingService;
   workflows: WorkflowsService;
   runs: RunsService;
+  access: AccessCache;
 }
 
 export interface ServiceDeps {
@@ -51,19 +53,59 @@ export interface ServiceDeps {
   fetch?: FetchFunction;
   /** Refresh lease length (tests shorten it to exercise take-over after a crash). */
   refreshLeaseMs?: number;
+  /**
+   * `shared` when other processes may change the database (PostgreSQL): the access cache is then
+   * bypassed until `store/access-notify.ts` listens for their changes. `local` (the default, for
+   * one process on its own database) trusts in-process invalidation alone.
+   */
+  accessCacheMode?: AccessCacheMode;
 }
 
 /** Wires the use cases together; `main.ts` and the tests both build the app through this. */
 export function createServices(deps: ServiceDeps): Services {
   const { db, config, logger, clock, envelope } = deps;
-  const accounts = new AccountsService({ db, clock, logger, openSignup: config.openSignup, sessionTtlMs: config.sessionTtlMs });
+  const access = new AccessCache({ mode: deps.accessCacheMode ?? 'local' });
+  const accounts = new AccountsService({ db, clock, logger, openSignup: config.openSignup, sessionTtlMs: config.sessionTtlMs, access });
   const events = new Events(logger);
+  // In-process invalidation of cached grants, synchronously when the change is announced (after
+  // its commit, before its HTTP answer). Registered first, so it runs before anything else hears.
+  events.on((event) => {
+    switch (event.type) {
+      case 'token.issued':
+      case 'connection.created':
+      case 'connection.renamed':
+      case 'workflow.node_invalidated':
+      case 'member.added':
+      case 'oauth_app.created':
+      case 'oauth_app.updated':
+        return;
+      case 'connection.reconnected':
+      case 'connection.refreshed':
+      case 'connection.refresh_failed':
+      case 'connection.reauthorize_required':
+      case 'connection.disconnected':
+      case 'connection.promoted':
+      case 'connection.unshared':
+        access.invalidateConnection(event.connectionId);
+        return;
+      case 'member.removed':
+      case 'oauth_app.deleted':
+        access.invalidateAll();
+        return;
+      default: {
+        const unknown: never = event;
+        // A new event type: be safe until someone decides what it invalidates.
+        access.invalidateAll();
+        return unknown;
+      }
+    }
+  });
   // SPEC §6–7: member removal, disconnect and app deletion break workflow nodes in their own
   // transaction; the hooks are filled in below, once the impact service exists.
   const onMemberRemoved: MemberRemovedHook[] = [];
   const onDisconnected: DisconnectedHook[] = [];
   const impact = new ImpactService({ db, clock, events });
-  const workspaces = new WorkspacesService({ db, events, clock, onMemberRemoved });
+  const workspaces = new WorkspacesService({ db, events, clock, onMemberRemoved, access });
   // Subscribes to `events` now, so it records everything emitted from here on (SPEC §8).
   const audit = new AuditService({ db, logger, workspaces, events });
   const oauthApps = new OAuthAppsService({
@@ -89,7 +131,7 @@ export function createServices(deps: ServiceDeps): Services {
   const connections = new ConnectionsService({ db, clock, workspaces, events });
   const refresher = new RefreshService({ db, envelope, clock, logger, apps: oauthApps, events, ...fetchOption, ...(deps.refreshLeaseMs ? { leaseMs: deps.refreshLeaseMs } : {}) });
   const cache = new TokenCache();
-  const tokens = new TokensService({ db, envelope, clock, refresher, events, cache });
+  const tokens = new TokensService({ db, envelope, clock, refresher, events, cache, access });
   const lifecycle = new LifecycleService({ db, envelope, clock, logger, apps: oauthApps, connections, connect, refresher, cache, events, onDisconnected, ...fetchOption });
   const proxy = new ProxyService({ apps: oauthApps, tokens, refresher, ...fetchOption });
   const sharing = new SharingService({ db, clock, connections, impact, events, cache });
@@ -97,5 +139,5 @@ export function createServices(deps: ServiceDeps): Services {
   onDisconnected.push((trx, { connection, actorId }) => impact.invalidate(trx, { kind: 'disconnect', connectionId: connection.id }, actorId));
   const workflows = new WorkflowsService({ db, clock, workspaces });
   const runs = new RunsService({ db, clock, workflows, proxy });
-  return { accounts, workspaces, oauthApps, connect, connections, events, refresher, tokens, lifecycle, proxy, audit, impact, sharing, workflows, runs };
+  return { accounts, workspaces, oauthApps, connect, connections, events, refresher, tokens, lifecycle, proxy, audit, impact, sharing, workflows, runs, access };
 }

@@ -6,8 +6,9 @@ import type { Secret } from '../core/secret.ts';
 import { isFresh, missingScopes } from '../core/tokens.ts';
 import type { Envelope } from '../crypto/envelope.ts';
 import type { Db } from '../store/db.ts';
-import { ConnectionAccessRepo, type ConnectionRow } from '../store/connections.ts';
+import { ConnectionAccessRepo, type ConnectionRow, type ConnectionWithAccess } from '../store/connections.ts';
 import type { Plan, WorkspaceRole } from '../store/schema.ts';
+import type { AccessCache } from './access-cache.ts';
 import type { Events } from './events.ts';
 import type { RefreshOutcome, RefreshService } from './refresh.ts';
 
@@ -69,11 +70,14 @@ export interface TokensDeps {
   refresher: RefreshService;
   events: Events;
   cache: TokenCache;
+  /** Grants by (connection, user): a repeated ask on a fresh token reads nothing from the database. */
+  access: AccessCache;
 }
 
 /**
  * `POST /connections/:id/token` (SPEC §5): a token valid for at least the refresh buffer,
- * refreshed first when needed. A read that needs no refresh is one database round trip.
+ * refreshed first when needed. A read that needs no refresh is one database round trip, or none
+ * when the grant is in the {@link AccessCache} (the same checks then run on the cached row).
  */
 export class TokensService {
   readonly #deps: TokensDeps;
@@ -85,7 +89,14 @@ export class TokensService {
   }
 
   async issue(actor: Actor, id: string, input: { scopes?: readonly string[] | undefined; workflowId?: string | undefined; nodeId?: string | undefined }): Promise<IssuedToken> {
-    const found = await this.#access.findForActor(id, actor.userId);
+    const { access, clock } = this.#deps;
+    const asked = clock.now();
+    let found: ConnectionWithAccess | undefined = access.grant(id, actor.userId, asked.getTime());
+    // A cached grant is only good while its token needs no refresh; past that the row is read again.
+    if (found !== undefined && !isFresh(asked, found.refresh_due_at)) found = undefined;
+    const cached = found !== undefined;
+    const generation = access.generation();
+    found ??= await this.#access.findForActor(id, actor.userId);
     const member = found?.member_role !== null && found?.member_role !== undefined;
     const abilities = found ? abilitiesOf({ id, workspaceId: found.workspace_id, ownerId: found.owner_id, status: found.status, sharedLevel: found.shared_level }, actor, member) : new Set<never>();
     requireAbility(abilities, 'view', 'use this connection');
@@ -93,6 +104,9 @@ export class TokensService {
     requireWorkspacePlan({ workspaceId: row.workspace_id, role: row.member_role as WorkspaceRole, plan: row.plan as Plan });
     requireAbility(abilities, 'use', 'use this connection');
     checkUsable(row);
+    // Remembered once every access check passed (whatever the scopes asked for: they are
+    // checked on each ask), and only when fresh: a due token goes through the refresh below.
+    if (!cached && isFresh(asked, row.refresh_due_at)) access.rememberGrant(row, actor.userId, generation, asked.getTime());
     const missing = missingScopes(row.scopes, input.scopes ?? []);
     if (missing.length > 0) {
       throw new AppError('insufficient_scope', `This connection was not granted ${missing.join(', ')}. Reconnect it and grant ${missing.length === 1 ? 'that scope' : 'those scopes'}.`, {

@@ -15,6 +15,7 @@ import { AccountsRepo } from '../store/accounts.ts';
 import { WorkspacesRepo, type MemberView } from '../store/workspaces.ts';
 import { normalizeEmail } from './accounts.ts';
 import type { Events } from './events.ts';
+import type { AccessCache } from './access-cache.ts';
 
 export interface WorkspaceView {
   id: string;
@@ -36,6 +37,8 @@ export interface WorkspacesDeps {
   /** Where `member.added` / `member.removed` go once committed (the audit log). */
   events?: Events;
   clock?: Clock;
+  /** Cached grants: a plan change ends (or restores) every integration of the workspace. */
+  access?: AccessCache;
 }
 
 export class WorkspacesService {
@@ -128,6 +131,7 @@ export class WorkspacesService {
   async setPlan(actor: Actor, workspaceId: string, plan: Plan): Promise<{ id: string; name: string; plan: Plan }> {
     requireInstanceAdmin(actor);
     const ws = await this.#repo.setPlan(workspaceId, plan);
+    this.#deps.access?.invalidateAll();
     if (!ws) throw new AppError('workspace_not_found', 'No workspace with this id.');
     return { id: ws.id, name: ws.name, plan: ws.plan };
   }

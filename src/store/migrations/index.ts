@@ -4,6 +4,7 @@ import * as m0002 from './0002_oauth.ts';
 import * as m0003 from './0003_token_lifecycle.ts';
 import * as m0004 from './0004_workflows.ts';
 import * as m0005 from './0005_audit.ts';
+import * as m0006 from './0006_access_notify.ts';
 
 /**
  * Every migration, in order. Listed statically (not read from the file system) so the set is
@@ -15,4 +16,5 @@ export const migrations: Record<string, Migration> = {
   '0003_token_lifecycle': m0003,
   '0004_workflows': m0004,
   '0005_audit': m0005,
+  '0006_access_notify': m0006,
 };
