@@ -23,6 +23,8 @@ export interface DemoProviderOptions {
   /** Tether's redirect URI(s), `<PUBLIC_ORIGIN>/oauth/callback`. */
   readonly redirectUris: readonly string[];
   readonly clientId?: string;
+  /** What the sign-in and consent pages call the client. Default "Tether". */
+  readonly clientName?: string;
   /** Default: generated once and kept in the state file (or per start without one). */
   readonly clientSecret?: string;
   /** A JSON file keeping keys, grants and tokens across restarts; null keeps them in memory. */
@@ -86,12 +88,12 @@ function page(res: ServerResponse, formTargets: string, title: string, body: str
 <p class="brand">Demo provider</p>${body}</main></body></html>`);
 }
 
-function loginPage(res: ServerResponse, formTargets: string, uid: string, clientId: string): void {
+function loginPage(res: ServerResponse, formTargets: string, uid: string, client: string): void {
   page(
     res,
     formTargets,
     'Sign in',
-    `<h1>Sign in to continue to ${esc(clientId)}</h1>
+    `<h1>Sign in to continue to ${esc(client)}</h1>
 <p class="hint">This is the local demo provider: any username and any password work.</p>
 <form method="post" action="/interaction/${esc(uid)}/login" autocomplete="off">
 <label for="login">Username</label><input id="login" name="login" required autofocus value="alice">
@@ -101,14 +103,14 @@ function loginPage(res: ServerResponse, formTargets: string, uid: string, client
   );
 }
 
-function consentPage(res: ServerResponse, formTargets: string, uid: string, clientId: string, email: string, scopes: readonly string[]): void {
+function consentPage(res: ServerResponse, formTargets: string, uid: string, client: string, email: string, scopes: readonly string[]): void {
   const items = scopes.map((s) => `<li>${esc(s)}</li>`).join('');
   page(
     res,
     formTargets,
     'Authorize',
-    `<h1>Allow ${esc(clientId)} to access your account?</h1>
-<p>Signed in as <strong>${esc(email)}</strong>. ${esc(clientId)} asks for:</p><ul>${items}</ul>
+    `<h1>Allow ${esc(client)} to access your account?</h1>
+<p>Signed in as <strong>${esc(email)}</strong>. ${esc(client)} asks for:</p><ul>${items}</ul>
 <p class="hint">It will keep access (a refresh token) until you disconnect it.</p>
 <div class="row"><form method="post" action="/interaction/${esc(uid)}/consent"><button type="submit" class="primary">Allow</button></form>
 <form method="post" action="/interaction/${esc(uid)}/abort"><button type="submit">Deny</button></form></div>`,
@@ -132,6 +134,7 @@ const INTERACTION = /^\/interaction\/([\w-]+)(?:\/(login|consent|abort))?$/;
 export async function startDemoProvider(options: DemoProviderOptions): Promise<DemoProvider> {
   const store = new DemoProviderStore(options.stateFile ?? null);
   const clientId = options.clientId ?? 'tether-demo';
+  const clientName = options.clientName ?? 'Tether';
   const clientSecret = options.clientSecret ?? store.setting('clientSecret', () => randomBytes(24).toString('base64url'));
   const jwk = store.setting('signingKey', () => {
     const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -167,7 +170,7 @@ export async function startDemoProvider(options: DemoProviderOptions): Promise<D
       {
         client_id: clientId,
         client_secret: clientSecret,
-        client_name: 'Tether',
+        client_name: clientName,
         redirect_uris: [...options.redirectUris],
         grant_types: ['authorization_code', 'refresh_token'],
         response_types: ['code'],
@@ -233,11 +236,11 @@ export async function startDemoProvider(options: DemoProviderOptions): Promise<D
     const details: Interaction = await op.interactionDetails(req, res);
     const step = match[2];
     if (req.method === 'GET' && step === undefined) {
-      if (details.prompt.name === 'login') return loginPage(res, formTargets, details.uid, clientId);
+      if (details.prompt.name === 'login') return loginPage(res, formTargets, details.uid, clientName);
       const email = accountFor(details.session?.accountId ?? '').email;
       const scope = details.params.scope;
       const scopes = typeof scope === 'string' ? scope.split(' ').filter(Boolean) : [];
-      return consentPage(res, formTargets, details.uid, clientId, email, scopes);
+      return consentPage(res, formTargets, details.uid, clientName, email, scopes);
     }
     if (req.method !== 'POST') {
       res.writeHead(405).end();
@@ -248,7 +251,7 @@ export async function startDemoProvider(options: DemoProviderOptions): Promise<D
     }
     if (step === 'login') {
       const login = (await formBody(req)).get('login')?.trim() ?? '';
-      if (details.prompt.name !== 'login' || login === '') return loginPage(res, formTargets, details.uid, clientId);
+      if (details.prompt.name !== 'login' || login === '') return loginPage(res, formTargets, details.uid, clientName);
       return op.interactionFinished(req, res, { login: { accountId: accountFor(login).sub } }, { mergeWithLastSubmission: false });
     }
     // Consent: grant what the request is missing, as oidc-provider's dev interactions do.

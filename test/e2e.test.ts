@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { checkPage, screenshot } from './e2e/checks.ts';
 import { apiGet, browserDateTime, connectInPopup, connectionCard, createWorkspace, fact, openNav, providerSignIn, signUp, type Person } from './e2e/flows.ts';
+import { DemoProcess } from './e2e/demo-process.ts';
 import { browserSkipReason, startWorld, type World } from './e2e/world.ts';
 
 /**
@@ -199,7 +200,7 @@ describe('web UI in Chromium', { skip: skip ?? false }, () => {
       await connectionSelect.selectOption(sharedOption);
       await sam.getByLabel('Method').selectOption('GET');
       await sam.getByLabel('Path').fill('/me');
-      await checkPage(sam, { name: 'workflows', secrets: secrets() });
+      await checkPage(sam, { name: 'workflow-new', secrets: secrets(), noScreenshot: true });
       await sam.getByRole('button', { name: 'Create workflow' }).click();
       await sam.getByRole('heading', { name: WORKFLOW, level: 1 }).waitFor();
       workflowUrl = new URL(sam.url()).pathname;
@@ -221,6 +222,13 @@ describe('web UI in Chromium', { skip: skip ?? false }, () => {
     });
 
     await step('the teammate sees the broken step with its reason', async () => {
+      await openNav(sam, 'Workflows', 'Workflows');
+      const row = sam.getByRole('row').filter({ has: sam.getByRole('link', { name: WORKFLOW }) });
+      await row.getByText('Needs attention').waitFor();
+      await row.getByText('1 step has an invalid credential').waitFor();
+      await checkPage(sam, { name: 'workflows', secrets: secrets() });
+      // A fresh load: within its 5 s staleTime the client would show the detail it cached before the
+      // removal (reported; the list above is already right).
       await sam.goto(workflowUrl);
       await sam.getByRole('heading', { name: WORKFLOW, level: 1 }).waitFor();
       const node = sam.getByRole('region', { name: /^Step .+: http\.request$/ });
@@ -295,6 +303,63 @@ describe('web UI in Chromium', { skip: skip ?? false }, () => {
     await connectionCard(page, 'Demo – full page').waitFor();
     await page.getByText('demo connected').waitFor();
     assert.equal(new URL(page.url()).search, '', 'the ?connected= marker is consumed');
+  });
+
+  test('npm run demo: a newcomer connects, refreshes, shares and disconnects; Ctrl-C stops it; a restart reuses everything', async () => {
+    const demo = await DemoProcess.start();
+    try {
+      const banner = await demo.waitRunning();
+      const open = /Open +(\S+)/.exec(banner)?.[1];
+      const login = /Sign in +(\S+) +\/ +(\S+)/.exec(banner);
+      assert.ok(open && login?.[1] && login[2], `the banner says where to go and how to sign in:\n${banner}`);
+      assert.match(banner, /any username/, 'the banner explains the provider login');
+      const context = await world.newContext();
+      const page = await context.newPage();
+      await page.goto(open);
+      await page.getByLabel('Email').fill(login[1]);
+      await page.getByLabel('Password').fill(login[2]);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('heading', { name: 'Integrations', level: 1 }).waitFor();
+      assert.equal(await page.getByLabel('Workspace').evaluate((s: HTMLSelectElement) => s.selectedOptions[0]?.text), 'Demo team');
+
+      await connectInPopup(context, page, { provider: 'demo', connectionName: 'My demo account', login: 'alice' });
+      const card = connectionCard(page, 'My demo account');
+      await fact(card, 'Status').getByText('Active').waitFor();
+      await fact(card, 'Account').getByText('alice@demo.example').waitFor();
+
+      await card.getByRole('button', { name: 'Refresh Token' }).click();
+      await page.getByText('Token refreshed for My demo account.').waitFor();
+
+      await card.getByRole('button', { name: 'Promote to Workspace' }).click();
+      const promote = page.getByRole('dialog', { name: 'Promote to Workspace' });
+      await promote.getByRole('radio', { name: 'Can manage' }).check();
+      await promote.getByRole('button', { name: 'Promote' }).click();
+      await fact(card, 'Shared to workspace').filter({ hasText: /^Yes — can manage/ }).waitFor();
+
+      await card.getByRole('button', { name: 'Disconnect' }).click();
+      const confirm = page.getByRole('dialog', { name: 'Disconnect My demo account?' });
+      await confirm.getByText('No workflow uses it: nothing will stop working.').waitFor();
+      await confirm.getByRole('button', { name: 'Disconnect' }).click();
+      await page.getByText('My demo account disconnected.').waitFor();
+      await fact(card, 'Status').getByText('Disconnected').waitFor();
+      await context.close();
+
+      assert.equal(await demo.interrupt(), 0, `Ctrl-C stops the demo cleanly:\n${demo.log}`);
+      await assert.rejects(fetch(`http://127.0.0.1:${demo.port}/readyz`), 'Tether stopped with it');
+
+      // Started again on the same data: same admin, same workspace (the Open link names it), same app.
+      const again = await DemoProcess.start(demo.dataDir);
+      try {
+        const second = await again.waitRunning();
+        assert.equal(/Open +(\S+)/.exec(second)?.[1]?.replace(`:${again.port}`, ''), open.replace(`:${demo.port}`, ''), 'the same workspace is reused');
+        assert.equal(await again.interrupt(), 0);
+      } finally {
+        await again.kill();
+      }
+    } finally {
+      await demo.kill();
+      demo.removeData();
+    }
   });
 
   async function assertNoSecretsIn(p: Page, label: string): Promise<void> {

@@ -139,6 +139,8 @@ export interface PageCheck {
   readonly mobileScreenshot?: boolean;
   /** Skip the Tab walk (e.g. pages checked already in another state). */
   readonly skipTab?: boolean;
+  /** Check without saving a screenshot (a state of a page pictured elsewhere). */
+  readonly noScreenshot?: boolean;
 }
 
 /**
@@ -152,7 +154,7 @@ export async function checkPage(page: Page, check: PageCheck): Promise<void> {
   await assertNoSecrets(page, check.name, check.secrets);
   await assertNoOverflow(page, `${check.name} at 1280×800`);
   await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
-  await screenshot(page, check.name);
+  if (!check.noScreenshot) await screenshot(page, check.name);
   await page.setViewportSize(MOBILE);
   await assertNoOverflow(page, `${check.name} at 390×844`);
   assert.deepEqual(await unnamedControls(page), [], `${check.name} at 390×844: controls without an accessible name`);
