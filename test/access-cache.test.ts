@@ -193,12 +193,17 @@ describe('AccessCache rules', () => {
     assert.equal(cache.grant('con_1', 'usr_1', 1), undefined, 'a read from before the outage is not trusted');
   });
 
-  test('bounded: the oldest connection is evicted past the limit', () => {
-    const cache = new AccessCache({ mode: 'local', maxConnections: 2 });
-    for (const id of ['con_1', 'con_2', 'con_3']) cache.rememberGrant(row(id), 'usr_1', cache.generation(), 0);
+  test('bounded: the oldest grant is evicted past the limit, and its index entry with it', () => {
+    const cache = new AccessCache({ mode: 'local', maxGrants: 2 });
+    cache.rememberGrant(row('con_1'), 'usr_1', cache.generation(), 0);
+    cache.rememberGrant(row('con_2'), 'usr_1', cache.generation(), 0);
+    cache.rememberGrant(row('con_2'), 'usr_2', cache.generation(), 0);
     assert.equal(cache.grant('con_1', 'usr_1', 1), undefined);
-    assert.ok(cache.grant('con_3', 'usr_1', 1));
-    assert.equal(cache.stats().connections, 2);
+    assert.ok(cache.grant('con_2', 'usr_1', 1));
+    assert.ok(cache.grant('con_2', 'usr_2', 1));
+    assert.deepEqual([cache.stats().grants, cache.stats().connections], [2, 1]);
+    cache.invalidateConnection('con_2');
+    assert.deepEqual([cache.stats().grants, cache.stats().connections], [0, 0]);
   });
 });
 

@@ -32,10 +32,8 @@ export interface AccessCacheOptions {
   ttlMs?: number;
   /** Most API keys remembered. */
   maxPrincipals?: number;
-  /** Most connections remembered (each with the users who asked for it). */
-  maxConnections?: number;
-  /** Most users remembered per connection. */
-  maxUsersPerConnection?: number;
+  /** Most grants remembered (one per connection and user who asked for it). */
+  maxGrants?: number;
 }
 
 export interface CachedPrincipal {
@@ -48,6 +46,10 @@ interface Entry<T> {
   expiresAt: number;
 }
 
+interface GrantEntry extends Entry<ConnectionWithAccess> {
+  connectionId: string;
+}
+
 export const DEFAULT_ACCESS_TTL_MS = 5_000;
 
 /**
@@ -57,7 +59,10 @@ export const DEFAULT_ACCESS_TTL_MS = 5_000;
  */
 class Lru<K, V> {
   readonly #map = new Map<K, V>();
-  constructor(private readonly max: number) {}
+  constructor(
+    private readonly max: number,
+    private readonly onEvict: (key: K, value: V) => void = () => undefined,
+  ) {}
 
   get(key: K): V | undefined {
     return this.#map.get(key);
@@ -67,9 +72,10 @@ class Lru<K, V> {
     this.#map.delete(key);
     this.#map.set(key, value);
     while (this.#map.size > this.max) {
-      const oldest = this.#map.keys().next();
+      const oldest = this.#map.entries().next();
       if (oldest.done) break;
-      this.#map.delete(oldest.value);
+      this.#map.delete(oldest.value[0]);
+      this.onEvict(oldest.value[0], oldest.value[1]);
     }
   }
 
@@ -89,9 +95,11 @@ class Lru<K, V> {
 export class AccessCache {
   readonly mode: AccessCacheMode;
   readonly #ttlMs: number;
-  readonly #maxUsers: number;
   readonly #principals: Lru<string, Entry<CachedPrincipal>>;
-  readonly #grants: Lru<string, Map<string, Entry<ConnectionWithAccess>>>;
+  /** By `connection id NUL user id`. */
+  readonly #grants: Lru<string, GrantEntry>;
+  /** The grant keys of each connection, for invalidating one connection. */
+  readonly #byConnection = new Map<string, Set<string>>();
   #generation = 0;
   /** A shared cache starts deaf: nothing is served until the listener says it listens. */
   #listening: boolean;
@@ -101,9 +109,8 @@ export class AccessCache {
   constructor(options: AccessCacheOptions) {
     this.mode = options.mode;
     this.#ttlMs = options.ttlMs ?? DEFAULT_ACCESS_TTL_MS;
-    this.#maxUsers = options.maxUsersPerConnection ?? 64;
     this.#principals = new Lru(options.maxPrincipals ?? 10_000);
-    this.#grants = new Lru(options.maxConnections ?? 10_000);
+    this.#grants = new Lru(options.maxGrants ?? 20_000, (key, e) => this.#unindex(e.connectionId, key));
     this.#listening = options.mode === 'local';
   }
 
@@ -136,10 +143,13 @@ export class AccessCache {
 
   grant(connectionId: string, userId: string, now: number): ConnectionWithAccess | undefined {
     if (!this.enabled) return undefined;
-    const users = this.#grants.get(connectionId);
-    const e = users?.get(userId);
+    const key = `${connectionId}\u0000${userId}`;
+    const e = this.#grants.get(key);
     if (e === undefined || e.expiresAt <= now) {
-      if (e !== undefined) users?.delete(userId);
+      if (e !== undefined) {
+        this.#grants.delete(key);
+        this.#unindex(connectionId, key);
+      }
       this.#misses++;
       return undefined;
     }
@@ -150,19 +160,30 @@ export class AccessCache {
   /** Caches a row the caller was found allowed to use, unless anything changed since `generation`. */
   rememberGrant(row: ConnectionWithAccess, userId: string, generation: number, now: number): void {
     if (!this.enabled || generation !== this.#generation) return;
-    let users = this.#grants.get(row.id);
-    if (users === undefined) {
-      users = new Map();
-      this.#grants.set(row.id, users);
+    const key = `${row.id}\u0000${userId}`;
+    let keys = this.#byConnection.get(row.id);
+    if (keys === undefined) {
+      keys = new Set();
+      this.#byConnection.set(row.id, keys);
     }
-    if (users.size >= this.#maxUsers && !users.has(userId)) users.clear();
-    users.set(userId, { value: row, expiresAt: now + this.#ttlMs });
+    keys.add(key);
+    this.#grants.set(key, { value: row, expiresAt: now + this.#ttlMs, connectionId: row.id });
+  }
+
+  #unindex(connectionId: string, key: string): void {
+    const keys = this.#byConnection.get(connectionId);
+    if (keys === undefined) return;
+    keys.delete(key);
+    if (keys.size === 0) this.#byConnection.delete(connectionId);
   }
 
   /** Something about one connection changed (status, share, tokens, owner…). */
   invalidateConnection(connectionId: string): void {
     this.#generation++;
-    this.#grants.delete(connectionId);
+    const keys = this.#byConnection.get(connectionId);
+    if (keys === undefined) return;
+    for (const key of keys) this.#grants.delete(key);
+    this.#byConnection.delete(connectionId);
   }
 
   /** Something that may affect many grants changed (membership, plan, API key, OAuth app…). */
@@ -170,6 +191,7 @@ export class AccessCache {
     this.#generation++;
     this.#principals.clear();
     this.#grants.clear();
+    this.#byConnection.clear();
   }
 
   /**
@@ -182,7 +204,7 @@ export class AccessCache {
     this.#listening = listening;
   }
 
-  stats(): { hits: number; misses: number; principals: number; connections: number; enabled: boolean } {
-    return { hits: this.#hits, misses: this.#misses, principals: this.#principals.size, connections: this.#grants.size, enabled: this.enabled };
+  stats(): { hits: number; misses: number; principals: number; grants: number; connections: number; enabled: boolean } {
+    return { hits: this.#hits, misses: this.#misses, principals: this.#principals.size, grants: this.#grants.size, connections: this.#byConnection.size, enabled: this.enabled };
   }
 }
