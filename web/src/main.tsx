@@ -12,7 +12,9 @@ const queryClient = new QueryClient({
       // A 4xx will not fix itself by asking again; a network blip might.
       retry: (count, error) => !(error instanceof ApiError && error.status >= 400 && error.status < 500) && count < 2,
       refetchOnWindowFocus: true,
-      staleTime: 5_000,
+      // Connections and credentials change under other people's hands (an owner unshares, a
+      // refresh fails): every page shows what the server says now, not a cached answer.
+      staleTime: 0,
     },
   },
 });
