@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import { AppError } from '../core/errors.ts';
 import { newId } from '../core/ids.ts';
@@ -46,7 +46,8 @@ const API_KEY_PREFIX = 'tth_';
 
 /** SHA-256, hex: for high-entropy random values (session ids, API keys) a slow hash adds nothing. */
 export function sha256(value: string): string {
-  return createHash('sha256').update(value).digest('hex');
+  // One-shot: no Hash object per call (this runs on every API-key request).
+  return hash('sha256', value, 'hex');
 }
 
 function toUser(row: UserRow): User {
@@ -183,23 +184,37 @@ export class AccountsService {
    */
   async userForApiKey(key: string): Promise<User | null> {
     if (!key.startsWith(API_KEY_PREFIX)) return null;
+    const cached = this.cachedUserForApiKey(key);
+    if (cached !== undefined) return cached;
     const hash = sha256(key);
-    const now = this.#deps.clock.now();
     const access = this.#deps.access;
-    let found = access?.principal(hash, now.getTime());
-    if (found === undefined) {
-      const generation = access?.generation() ?? 0;
-      const row = await this.#repo.findUserByApiKey(hash);
-      if (!row) return null;
-      found = { user: toUser(row), keyId: row.key_id };
-      access?.rememberPrincipal(hash, found, generation, now.getTime());
-    }
-    const last = this.#touched.get(found.keyId) ?? 0;
-    if (now.getTime() - last >= 60_000) {
-      this.#touched.set(found.keyId, now.getTime());
-      this.#repo.touchApiKey(found.keyId, now).catch((err: unknown) => this.#deps.logger.warn({ err }, 'could not record API key use'));
-    }
+    const generation = access?.generation() ?? 0;
+    const row = await this.#repo.findUserByApiKey(hash);
+    if (!row) return null;
+    const now = this.#deps.clock.now();
+    const found = { user: toUser(row), keyId: row.key_id };
+    access?.rememberPrincipal(hash, found, generation, now.getTime());
+    this.#touch(found.keyId, now);
     return found.user;
+  }
+
+  /** The user of an API key the access cache knows (no database read, no promise); else undefined. */
+  cachedUserForApiKey(key: string): User | undefined {
+    const access = this.#deps.access;
+    if (access === undefined || !access.enabled || !key.startsWith(API_KEY_PREFIX)) return undefined;
+    const now = this.#deps.clock.now();
+    const found = access.principal(sha256(key), now.getTime());
+    if (found === undefined) return undefined;
+    this.#touch(found.keyId, now);
+    return found.user;
+  }
+
+  /** "Last used", at most once a minute per key and process, off the request path. */
+  #touch(keyId: string, now: Date): void {
+    const last = this.#touched.get(keyId) ?? 0;
+    if (now.getTime() - last < 60_000) return;
+    this.#touched.set(keyId, now.getTime());
+    this.#repo.touchApiKey(keyId, now).catch((err: unknown) => this.#deps.logger.warn({ err }, 'could not record API key use'));
   }
 
   #dummy(): Promise<string> {

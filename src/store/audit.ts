@@ -76,22 +76,33 @@ export class AuditRepo {
         prevHash = hash;
         return { ...content, hash };
       });
-      // One statement with one array parameter per column (not a VALUES row per entry): the size of
-      // the statement and of its parameter list does not grow with the batch (large batches are
-      // the normal case under load: every token issued is an entry).
-      const col = <T>(pick: (e: AuditEntry) => T): T[] => chained.map(pick);
+      // One statement whose only parameter is the batch as JSON (not a VALUES row per entry, nor
+      // an array per column): the statement does not grow with the batch, and encoding it is one
+      // native JSON.stringify. Large batches are the normal case under load: every token issued
+      // is an entry.
+      const rows = chained.map((e) => ({
+        seq: e.seq,
+        id: e.id,
+        at: e.at.toISOString(),
+        actor_id: e.actorId,
+        action: e.action,
+        workspace_id: e.workspaceId,
+        domain: e.domain,
+        connection_id: e.connectionId,
+        details: e.details,
+        prev_hash: e.prevHash,
+        hash: e.hash,
+      }));
       await trx
         .insertInto('audit_entries')
         .columns(['seq', 'id', 'at', 'actor_id', 'action', 'workspace_id', 'domain', 'connection_id', 'details', 'prev_hash', 'hash'])
         .expression(
           sql`
-            select seq, id, at, actor_id, action, workspace_id, domain, connection_id, details::jsonb, prev_hash, hash
-            from unnest(
-              ${col((e) => e.seq)}::bigint[], ${col((e) => e.id)}::text[], ${col((e) => e.at.toISOString())}::timestamptz[],
-              ${col((e) => e.actorId)}::text[], ${col((e) => e.action)}::text[], ${col((e) => e.workspaceId)}::text[],
-              ${col((e) => e.domain)}::text[], ${col((e) => e.connectionId)}::text[], ${col((e) => JSON.stringify(e.details))}::text[],
-              ${col((e) => e.prevHash)}::text[], ${col((e) => e.hash)}::text[]
-            ) as t(seq, id, at, actor_id, action, workspace_id, domain, connection_id, details, prev_hash, hash)
+            select seq, id, at, actor_id, action, workspace_id, domain, connection_id, details, prev_hash, hash
+            from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as t(
+              seq bigint, id text, at timestamptz, actor_id text, action text, workspace_id text,
+              domain text, connection_id text, details jsonb, prev_hash text, hash text
+            )
           `,
         )
         .execute();
