@@ -13,6 +13,8 @@ import { connectedTenant, KEYS, startPeer } from './lib/tether.ts';
  * same load as the benchmark, with the server process started under `--cpu-prof`; prints the
  * functions with the most self time (and where the .cpuprofile file is, for a flame graph).
  * A tool for deciding what to optimise, not a benchmark: profiling slows the server down.
+ * `PROFILE_LOG_LEVEL` sets the server's TETHER_LOG_LEVEL (e.g. `warn`: no access-log lines);
+ * `PROFILE_OFF=1` runs without the profiler and prints only throughput and CPU per answer.
  */
 interface ProfileNode {
   id: number;
@@ -82,7 +84,8 @@ async function main(kind: 'pglite' | 'postgres', seconds: number): Promise<void>
   const origin = `http://127.0.0.1:${port}`;
   const peer = await startPeer([origin], 3600);
   let db: FreshDatabase | null = null;
-  const env: Record<string, string> = { TETHER_ENCRYPTION_KEYS: KEYS, PUBLIC_ORIGIN: origin };
+  const env: Record<string, string> = { TETHER_ENCRYPTION_KEYS: KEYS, PUBLIC_ORIGIN: origin, ...(process.env.PROFILE_LOG_LEVEL ? { TETHER_LOG_LEVEL: process.env.PROFILE_LOG_LEVEL } : {}) };
+  const profiling = process.env.PROFILE_OFF !== '1';
   if (kind === 'postgres') {
     if (!adminUrl) throw new Error('DATABASE_URL is needed for postgres');
     db = await freshDatabase(adminUrl);
@@ -90,20 +93,23 @@ async function main(kind: 'pglite' | 'postgres', seconds: number): Promise<void>
   } else {
     Object.assign(env, { TETHER_DATA_DIR: join(logDir, 'data') });
   }
-  const server = BenchProcess.tether(`tether-${kind}`, port, env, logDir, ['--cpu-prof', `--cpu-prof-dir=${profDir}`]);
+  const server = BenchProcess.tether(`tether-${kind}`, port, env, logDir, profiling ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []);
   try {
     await server.waitReady();
     const { tenant, connectionId } = await connectedTenant(server.url, peer);
     const path = `/api/v1/connections/${connectionId}/token`;
     const check = await httpCall(server.url, 'POST', path, { bearer: tenant.apiKey, body: {} });
     if (check.status !== 200) throw new Error(`token endpoint answered ${check.status}: ${check.text}`);
+    const cpu0 = server.cpuSeconds();
     const result = await runLoad({ url: `${server.url}${path}`, method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${tenant.apiKey}` }, body: '{}', concurrency: 32, durationMs: seconds * 1000, warmupMs: 2000 });
-    process.stdout.write(`${kind}: ${result.rps.toFixed(0)} req/s (under the profiler), p50 ${result.p50Ms.toFixed(2)} ms, p99 ${result.p99Ms.toFixed(2)} ms, errors ${result.errors}\n`);
+    const cpuMs = ((server.cpuSeconds() - cpu0) * 1000) / Math.max(1, result.requests + 2000 * (result.rps / 1000));
+    process.stdout.write(`${kind}: ${result.rps.toFixed(0)} req/s${profiling ? ' (under the profiler)' : ''}, p50 ${result.p50Ms.toFixed(2)} ms, p99 ${result.p99Ms.toFixed(2)} ms, errors ${result.errors}, server CPU ≈ ${cpuMs.toFixed(3)} ms/answer (warm-up included)\n`);
   } finally {
     await server.stop();
     await peer.close();
     await db?.drop();
   }
+  if (!profiling) return;
   // One profile per thread; the main thread is the busiest (tsx's loader thread works only at start).
   const files = (await readdir(profDir)).filter((f) => f.endsWith('.cpuprofile'));
   const profiles = await Promise.all(files.map(async (f) => ({ f, profile: JSON.parse(await readFile(join(profDir, f), 'utf8')) as { nodes: ProfileNode[]; samples: number[] } })));
