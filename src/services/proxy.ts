@@ -77,6 +77,9 @@ export class ProxyService {
     // The provider rejected the token (revoked early, clock skew): refresh once and retry.
     const outcome = await this.deps.refresher.refresh(id, { force: true, actorId: actor.userId });
     if (outcome.kind !== 'refreshed' && outcome.kind !== 'fresh') return first;
+    // `fresh` can mean another process refreshed it meanwhile: its notification may not have
+    // reached this process's access cache yet, which could still hold the rejected token.
+    this.deps.tokens.forget(id);
     const again = await this.deps.tokens.issue(actor, id, context);
     return this.#send(url, request, again.accessToken);
   }

@@ -88,6 +88,12 @@ export class TokensService {
     this.#access = new ConnectionAccessRepo(deps.db);
   }
 
+  /** Drops what is cached about a connection: the next ask reads its row again. */
+  forget(id: string): void {
+    this.#deps.access.invalidateConnection(id);
+    this.#deps.cache.drop(id);
+  }
+
   async issue(actor: Actor, id: string, input: { scopes?: readonly string[] | undefined; workflowId?: string | undefined; nodeId?: string | undefined }): Promise<IssuedToken> {
     const { access, clock } = this.#deps;
     const asked = clock.now();
