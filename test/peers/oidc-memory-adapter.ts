@@ -1,6 +1,6 @@
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 
-interface Entry {
+export interface StoredEntry {
   payload: AdapterPayload;
   /** Epoch ms after which the entry is gone; oidc-provider passes `expiresIn` seconds. */
   expiresAt: number;
@@ -22,12 +22,22 @@ const GRANT_BOUND = new Set([
  * Same contract as oidc-provider's lib/adapters/memory_adapter.js.
  */
 export class OidcMemoryStore {
-  readonly #models = new Map<string, Map<string, Entry>>();
+  readonly #models = new Map<string, Map<string, StoredEntry>>();
+  readonly #onChange: () => void;
+
+  /**
+   * `initial` restores a {@link snapshot}; `onChange` runs after every write (the offline demo,
+   * scripts/demo-store.ts, persists the store there so grants survive a restart).
+   */
+  constructor(options: { initial?: Record<string, Record<string, StoredEntry>>; onChange?: () => void } = {}) {
+    for (const [model, entries] of Object.entries(options.initial ?? {})) this.#models.set(model, new Map(Object.entries(entries)));
+    this.#onChange = options.onChange ?? (() => undefined);
+  }
 
   /** The factory to pass as oidc-provider's `adapter` configuration. */
   readonly adapterFactory = (model: string): Adapter => new ModelAdapter(model, this);
 
-  table(model: string): Map<string, Entry> {
+  table(model: string): Map<string, StoredEntry> {
     let table = this.#models.get(model);
     if (!table) {
       table = new Map();
@@ -46,6 +56,21 @@ export class OidcMemoryStore {
 
   clear(): void {
     this.#models.clear();
+    this.changed();
+  }
+
+  /** The live entries of every model as plain records (what `initial` takes back). */
+  snapshot(): Record<string, Record<string, StoredEntry>> {
+    const now = Date.now();
+    const out: Record<string, Record<string, StoredEntry>> = {};
+    for (const [model, table] of this.#models) {
+      out[model] = Object.fromEntries([...table].filter(([, entry]) => entry.expiresAt > now));
+    }
+    return out;
+  }
+
+  changed(): void {
+    this.#onChange();
   }
 }
 
@@ -58,7 +83,7 @@ class ModelAdapter implements Adapter {
     this.#store = store;
   }
 
-  #get(id: string): Entry | undefined {
+  #get(id: string): StoredEntry | undefined {
     const table = this.#store.table(this.#model);
     const entry = table.get(id);
     if (entry && entry.expiresAt <= Date.now()) {
@@ -70,6 +95,7 @@ class ModelAdapter implements Adapter {
 
   async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
     this.#store.table(this.#model).set(id, { payload, expiresAt: Date.now() + expiresIn * 1000 });
+    this.#store.changed();
   }
 
   async find(id: string): Promise<AdapterPayload | undefined> {
@@ -86,11 +112,14 @@ class ModelAdapter implements Adapter {
 
   async consume(id: string): Promise<void> {
     const entry = this.#get(id);
-    if (entry) entry.payload = { ...entry.payload, consumed: Math.floor(Date.now() / 1000) };
+    if (!entry) return;
+    entry.payload = { ...entry.payload, consumed: Math.floor(Date.now() / 1000) };
+    this.#store.changed();
   }
 
   async destroy(id: string): Promise<void> {
     this.#store.table(this.#model).delete(id);
+    this.#store.changed();
   }
 
   async revokeByGrantId(grantId: string): Promise<void> {
@@ -99,6 +128,7 @@ class ModelAdapter implements Adapter {
     for (const [id, entry] of table) {
       if (entry.payload.grantId === grantId) table.delete(id);
     }
+    this.#store.changed();
   }
 
   #findBy(match: (payload: AdapterPayload) => boolean): AdapterPayload | undefined {
