@@ -85,40 +85,31 @@ export const emptyValues: FormValues = {
   apiBaseUrl: '',
 };
 
+type EndpointSource = Pick<ProviderTemplate, 'scopes' | 'authorizeUrl' | 'tokenUrl'> & Partial<Pick<ProviderTemplate, 'tenant' | 'revocationUrl' | 'userinfoUrl' | 'issuer' | 'apiBaseUrl'>>;
+
+/** The scope and endpoint fields, from a catalog template or a stored app (same names in both). */
+function endpointValues(src: EndpointSource): Pick<FormValues, 'scopes' | 'tenant' | 'authorizeUrl' | 'tokenUrl' | 'revocationUrl' | 'userinfoUrl' | 'issuer' | 'apiBaseUrl'> {
+  return {
+    scopes: src.scopes,
+    tenant: src.tenant ?? '',
+    authorizeUrl: src.authorizeUrl,
+    tokenUrl: src.tokenUrl,
+    revocationUrl: src.revocationUrl ?? '',
+    userinfoUrl: src.userinfoUrl ?? '',
+    issuer: src.issuer ?? '',
+    apiBaseUrl: src.apiBaseUrl ?? '',
+  };
+}
+
 /** The values a built-in provider's template pre-fills (keeping what identifies the app). */
 export function fromTemplate(values: FormValues, t: ProviderTemplate): FormValues {
-  return {
-    ...values,
-    provider: t.domain,
-    domain: t.domain,
-    scopes: t.scopes,
-    tenant: t.tenant ?? '',
-    authorizeUrl: t.authorizeUrl,
-    tokenUrl: t.tokenUrl,
-    revocationUrl: t.revocationUrl ?? '',
-    userinfoUrl: t.userinfoUrl ?? '',
-    issuer: t.issuer ?? '',
-    apiBaseUrl: t.apiBaseUrl ?? '',
-  };
+  return { ...values, provider: t.domain, domain: t.domain, ...endpointValues(t) };
 }
 
 /** The stored app as form values; the secret stays blank (blank keeps the stored one). */
 export function fromApp(app: OAuthApp, templates: ProviderTemplate[]): FormValues {
   const builtIn = templates.some((t) => t.domain === app.domain);
-  return {
-    provider: builtIn ? app.domain : CUSTOM,
-    domain: app.domain,
-    clientId: app.clientId,
-    clientSecret: '',
-    scopes: app.scopes,
-    tenant: app.tenant ?? '',
-    authorizeUrl: app.authorizeUrl,
-    tokenUrl: app.tokenUrl,
-    revocationUrl: app.revocationUrl ?? '',
-    userinfoUrl: app.userinfoUrl ?? '',
-    issuer: app.issuer ?? '',
-    apiBaseUrl: app.apiBaseUrl ?? '',
-  };
+  return { provider: builtIn ? app.domain : CUSTOM, domain: app.domain, clientId: app.clientId, clientSecret: '', ...endpointValues(app) };
 }
 
 const normScopes = (s: string): string => s.trim().split(/\s+/).filter(Boolean).join(' ');
