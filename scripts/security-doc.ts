@@ -169,6 +169,12 @@ its own hash and deleting one breaks the next entry's link. No API edits or dele
 and the database refuses \`UPDATE\` and \`DELETE\` on the table (an append-only trigger).
 \`GET /api/v1/admin/audit/verify\` recomputes the chain and names the first broken entry. Removing
 the newest entries leaves no gap to find: export the latest hash elsewhere to catch that too.
+
+Every token handed out is an entry. The asks of one user for one connection that are written
+together (within one second) are stored as one chained row listing each ask with its time and
+workflow/node (\`src/core/audit-groups.ts\`); the API lists them one entry each, with its own id,
+and the row's hash covers every ask in it, so adding, removing or editing one is detected the
+same way. This keeps a busy workflow from paying a chained row per token.
 `;
 }
 

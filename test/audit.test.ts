@@ -2,6 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sql, type KyselyPlugin } from 'kysely';
 import { createLogger } from '../src/log.ts';
+import { entryCount, firstEntryId } from '../src/core/audit-groups.ts';
 import { auditRecordOf } from '../src/services/audit-record.ts';
 import { AuditService } from '../src/services/audit.ts';
 import type { DomainEvent } from '../src/services/events.ts';
@@ -262,7 +263,11 @@ describe(`audit log (SPEC §8) on ${testDbKind}`, () => {
 
   test('tampering is detected: an edited entry is named; after a deleted one, the next is named', async () => {
     const before = await rows();
-    assert.deepEqual(await verify(), { ok: true, checked: before.length });
+    // `checked` counts entries as listed; a stored row of grouped token asks holds several.
+    const entriesIn = (rs: typeof before) => rs.reduce((n, r) => n + entryCount(r), 0);
+    const total = entriesIn(before);
+    assert.ok(total > before.length, 'some row holds grouped asks');
+    assert.deepEqual(await verify(), { ok: true, checked: total });
     const victim = before[Math.floor(before.length / 2)];
     const next = before[Math.floor(before.length / 2) + 1];
     assert.ok(victim && next);
@@ -272,27 +277,27 @@ describe(`audit log (SPEC §8) on ${testDbKind}`, () => {
       await sql`update audit_entries set details = ${JSON.stringify({ ...victim.details, forged: true })}::jsonb where id = ${victim.id}`.execute(db());
       const edited = await verify();
       assert.equal(edited.ok, false);
-      assert.equal(edited.firstBrokenId, victim.id);
-      assert.equal(edited.checked, Math.floor(before.length / 2) + 1);
+      assert.equal(edited.firstBrokenId, firstEntryId(victim));
+      assert.equal(edited.checked, entriesIn(before.slice(0, Math.floor(before.length / 2))) + 1);
 
       // Restoring the exact content restores the chain: the check is on content, not on row history.
       await sql`update audit_entries set details = ${JSON.stringify(victim.details)}::jsonb where id = ${victim.id}`.execute(db());
-      assert.deepEqual(await verify(), { ok: true, checked: before.length });
+      assert.deepEqual(await verify(), { ok: true, checked: total });
 
       await sql`delete from audit_entries where id = ${victim.id}`.execute(db());
       const deleted = await verify();
       assert.equal(deleted.ok, false);
-      assert.equal(deleted.firstBrokenId, next.id);
+      assert.equal(deleted.firstBrokenId, firstEntryId(next));
 
       // A forged replacement with a recomputed own hash still does not link up unless the whole tail is rewritten.
       await db()
         .insertInto('audit_entries')
         .values({ ...victim, details: JSON.stringify({ ...victim.details, forged: true }) })
         .execute();
-      assert.equal((await verify()).firstBrokenId, victim.id);
+      assert.equal((await verify()).firstBrokenId, firstEntryId(victim));
       await sql`delete from audit_entries where id = ${victim.id}`.execute(db());
       await db().insertInto('audit_entries').values({ ...victim, details: JSON.stringify(victim.details) }).execute();
-      assert.deepEqual(await verify(), { ok: true, checked: before.length });
+      assert.deepEqual(await verify(), { ok: true, checked: total });
     } finally {
       await sql`alter table audit_entries enable trigger audit_entries_append_only`.execute(db());
     }
@@ -308,8 +313,9 @@ describe(`audit log (SPEC §8) on ${testDbKind}`, () => {
     await Promise.all([other.flush(), flush()]);
     const all = await rows();
     assert.equal(new Set(all.map((r) => r.prev_hash)).size, all.length, 'every entry has its own predecessor');
-    assert.equal(all.filter((r) => String(r.details.workflowId).startsWith('wf_p')).length, 40);
-    assert.deepEqual(await verify(), { ok: true, checked: all.length });
+    const listed = (await list(w.admin, `?connectionId=${bobConn}&action=token.issued&limit=200`)).entries;
+    assert.deepEqual(listed.map((e) => e.details.workflowId).filter((id) => String(id).startsWith('wf_p')).sort(), Array.from({ length: 40 }, (_, i) => `wf_p${i}`).sort());
+    assert.deepEqual(await verify(), { ok: true, checked: all.reduce((n, r) => n + entryCount(r), 0) });
   });
 
   test('a failed write is logged and retried once; a second failure loses only those entries, never the process', async () => {
@@ -343,5 +349,82 @@ describe(`audit log (SPEC §8) on ${testDbKind}`, () => {
     await twice.flush();
     assert.equal((await rows()).filter((r) => r.connection_id === 'conn_after').length, 1);
     assert.equal((await verify()).ok, true);
+  });
+
+  test('token asks written together share a stored row, and are still listed, paged, filtered and verified one entry each', async () => {
+    // A recorder that never writes on its own, so that what is written together is known.
+    const grouped = new AuditService({ db: db(), logger: w.t.app.log, workspaces: w.t.services.workspaces, lingerMs: 60_000 });
+    const t0 = Date.parse('2021-03-04T05:06:07.000Z');
+    const ask = (i: number, connectionId = 'conn_grouped'): DomainEvent => ({
+      type: 'token.issued',
+      at: new Date(t0 + i * 100),
+      actorId: w.adminId,
+      connectionId,
+      domain: 'acme',
+      workspaceId: w.ws,
+      workflowId: `wf_g${i}`,
+      ...(i % 3 === 0 ? { nodeId: `node_${i}` } : {}),
+    });
+    // 0…10 lie within 1 s of the first: one row; 11 opens a second. Another connection's ask in
+    // between gets a row of its own; an entry of another kind ends both groups.
+    for (let i = 0; i <= 11; i++) {
+      grouped.record(ask(i));
+      if (i === 4) grouped.record(ask(4, 'conn_other'));
+    }
+    grouped.record({ type: 'connection.refreshed', at: new Date(t0 + 1200), actorId: w.adminId, connectionId: 'conn_grouped', domain: 'acme', workspaceId: w.ws, rotated: false });
+    grouped.record(ask(13));
+    await grouped.flush();
+
+    const stored = (await rows()).filter((r) => r.connection_id === 'conn_grouped' || r.connection_id === 'conn_other');
+    assert.deepEqual(
+      stored.map((r) => [r.connection_id, r.action, entryCount(r)]),
+      [
+        ['conn_grouped', 'token.issued', 11],
+        ['conn_other', 'token.issued', 1],
+        ['conn_grouped', 'token.issued', 1],
+        ['conn_grouped', 'connection.refreshed', 1],
+        ['conn_grouped', 'token.issued', 1],
+      ],
+    );
+
+    // Listed as one entry per ask, newest first, each with its own id, time and details.
+    const all = await adminList('?connectionId=conn_grouped&limit=200');
+    assert.deepEqual(all.map((e) => e.action === 'token.issued' ? e.details.workflowId : e.action), ['wf_g13', 'connection.refreshed', 'wf_g11', 'wf_g10', 'wf_g9', 'wf_g8', 'wf_g7', 'wf_g6', 'wf_g5', 'wf_g4', 'wf_g3', 'wf_g2', 'wf_g1', 'wf_g0']);
+    assert.equal(new Set(all.map((e) => e.id)).size, all.length);
+    const g9 = all.find((e) => e.details.workflowId === 'wf_g9');
+    assert.deepEqual(g9, { id: `${stored[0]?.id}.9`, at: new Date(t0 + 900).toISOString(), actorId: w.adminId, action: 'token.issued', domain: 'acme', connectionId: 'conn_grouped', workspaceId: w.ws, details: { workflowId: 'wf_g9', nodeId: 'node_9' } });
+    assert.deepEqual(all.find((e) => e.details.workflowId === 'wf_g10')?.details, { workflowId: 'wf_g10' });
+
+    // Pages cut through the grouped row and walk every entry exactly once.
+    const walked: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page = await adminList(`?connectionId=conn_grouped&limit=4${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+      walked.push(...page.map((e) => e.id));
+      const res = await w.admin.get(`/api/v1/admin/audit?connectionId=conn_grouped&limit=4${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+      cursor = res.json.nextCursor as string | null;
+    } while (cursor !== null && walked.length < 100);
+    assert.deepEqual(walked, all.map((e) => e.id));
+
+    // A time window inside the row selects exactly the asks within it.
+    const window = await adminList(`?connectionId=conn_grouped&since=${new Date(t0 + 250).toISOString()}&until=${new Date(t0 + 650).toISOString()}`);
+    assert.deepEqual(window.map((e) => e.details.workflowId), ['wf_g6', 'wf_g5', 'wf_g4', 'wf_g3']);
+    assert.deepEqual((await list(w.admin, `?connectionId=conn_grouped&since=${new Date(t0 + 1000).toISOString()}&action=token.issued`)).entries.map((e) => e.details.workflowId), ['wf_g13', 'wf_g11', 'wf_g10']);
+
+    // Dropping one ask from the stored row breaks the chain at that row's first entry.
+    const row = stored[0];
+    assert.ok(row);
+    const issued = (row.details as { issued: unknown[] }).issued;
+    await sql`alter table audit_entries disable trigger audit_entries_append_only`.execute(db());
+    try {
+      await sql`update audit_entries set details = ${JSON.stringify({ issued: issued.slice(0, -1) })}::jsonb where id = ${row.id}`.execute(db());
+      const broken = await verify();
+      assert.equal(broken.ok, false);
+      assert.equal(broken.firstBrokenId, `${row.id}.0`);
+      await sql`update audit_entries set details = ${JSON.stringify(row.details)}::jsonb where id = ${row.id}`.execute(db());
+      assert.equal((await verify()).ok, true);
+    } finally {
+      await sql`alter table audit_entries enable trigger audit_entries_append_only`.execute(db());
+    }
   });
 });

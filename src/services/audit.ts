@@ -4,11 +4,12 @@
  */
 import { AppError } from '../core/errors.ts';
 import { ChainVerifier, type JsonValue } from '../core/audit-chain.ts';
+import { GROUP_SPAN_MS, entryCount, expandEntry, firstEntryId, groupEntries, type ExpandedEntry, type PendingEntry } from '../core/audit-groups.ts';
 import { randomFillSync } from 'node:crypto';
 import { requireInstanceAdmin, type Actor } from '../core/policy.ts';
 import type { Logger } from '../log.ts';
 import type { Db } from '../store/db.ts';
-import { AuditRepo, type AuditEntry, type AuditQuery, type NewAuditEntry } from '../store/audit.ts';
+import { AuditRepo, type AuditQuery, type NewAuditEntry } from '../store/audit.ts';
 import { auditRecordOf } from './audit-record.ts';
 import type { DomainEvent, Events } from './events.ts';
 import type { WorkspacesService } from './workspaces.ts';
@@ -21,12 +22,13 @@ export interface AuditDeps {
   events?: Events;
   /** Pause before the one retry of a failed write. */
   retryDelayMs?: number;
-  /** Entries written per transaction at most. */
+  /** Stored rows written per transaction at most. */
   batchSize?: number;
   /**
    * How long `token.issued` entries may wait to be written together (the token endpoint is a hot
-   * path: one transaction per batch instead of one per token). Every other event, a full batch,
-   * `flush()` and every read of the log write at once.
+   * path: one transaction per batch instead of one per token, and the asks of one user for one
+   * connection in a batch share a stored row, see core/audit-groups.ts). Every other event, a
+   * long queue, `flush()` and every read of the log write at once.
    */
   lingerMs?: number;
 }
@@ -73,7 +75,11 @@ export const MAX_PAGE = 200;
 const VERIFY_BATCH = 1000;
 const DEFAULT_BATCH = 1000;
 const DEFAULT_LINGER_MS = 100;
-const CURSOR_PREFIX = 'a1:';
+/** Queued entries that are written at once instead of after the linger. */
+const MAX_PENDING = 20_000;
+/** Cursors: `a1:<seq>` (before grouped rows existed) and `a2:<seq>:<index>`. */
+const CURSOR_V1 = 'a1:';
+const CURSOR_V2 = 'a2:';
 
 /**
  * Entry ids like `newId('aud')` (128 random bits, base64url), drawn from a pool refilled 256 ids
@@ -92,21 +98,39 @@ function auditId(): string {
   return id;
 }
 
-/** The cursor is opaque to callers: a versioned, encoded chain position. */
-function encodeCursor(seq: number): string {
-  return Buffer.from(`${CURSOR_PREFIX}${seq}`, 'utf8').toString('base64url');
+/**
+ * A place in the log, newest first: the next page starts with the entries of stored row `seq`
+ * whose index is below `index` (asks grouped in one row, see core/audit-groups.ts), then the
+ * rows before `seq`.
+ */
+interface Position {
+  seq: number;
+  index: number;
 }
 
-function decodeCursor(cursor: string): number {
+/** The cursor is opaque to callers: a versioned, encoded position. */
+function encodeCursor(p: Position): string {
+  return Buffer.from(`${CURSOR_V2}${p.seq}:${p.index}`, 'utf8').toString('base64url');
+}
+
+function decodeCursor(cursor: string): Position {
   const text = Buffer.from(cursor, 'base64url').toString('utf8');
-  const seq = text.startsWith(CURSOR_PREFIX) ? Number(text.slice(CURSOR_PREFIX.length)) : Number.NaN;
-  if (!Number.isSafeInteger(seq) || seq <= 0) {
+  let seq = Number.NaN;
+  let index = 0;
+  if (text.startsWith(CURSOR_V1)) {
+    seq = Number(text.slice(CURSOR_V1.length));
+  } else if (text.startsWith(CURSOR_V2)) {
+    const [s, i] = text.slice(CURSOR_V2.length).split(':');
+    seq = Number(s);
+    index = Number(i);
+  }
+  if (!Number.isSafeInteger(seq) || seq <= 0 || !Number.isSafeInteger(index) || index < 0) {
     throw new AppError('invalid_request', 'The cursor is not one this endpoint handed out.', { details: { fields: [{ field: 'cursor', location: 'querystring', message: 'is not a valid cursor' }] } });
   }
-  return seq;
+  return { seq, index };
 }
 
-function view(e: AuditEntry, withWorkspace: boolean): AuditEntryView {
+function view(e: ExpandedEntry, withWorkspace: boolean): AuditEntryView {
   const v: AuditEntryView = { id: e.id, at: e.at, actorId: e.actorId, action: e.action, details: e.details };
   if (e.domain !== null) v.domain = e.domain;
   if (e.connectionId !== null) v.connectionId = e.connectionId;
@@ -117,7 +141,7 @@ function view(e: AuditEntry, withWorkspace: boolean): AuditEntryView {
 export class AuditService {
   readonly #deps: AuditDeps;
   readonly #repo: AuditRepo;
-  readonly #queue: NewAuditEntry[] = [];
+  readonly #queue: PendingEntry[] = [];
   #draining: Promise<void> | null = null;
   #linger: NodeJS.Timeout | null = null;
   /** Something other than a token entry (or a flush) waits: write without lingering. */
@@ -137,8 +161,7 @@ export class AuditService {
    */
   record(event: DomainEvent): void {
     try {
-      const r = auditRecordOf(event);
-      this.#queue.push({ id: auditId(), at: r.at, actorId: r.actorId, action: r.action, workspaceId: r.workspaceId, domain: r.domain, connectionId: r.connectionId, details: r.details });
+      this.#queue.push(auditRecordOf(event));
     } catch (err) {
       this.#deps.logger.error({ err, event: event.type }, 'audit: event not recordable');
       return;
@@ -162,7 +185,7 @@ export class AuditService {
   /** Writes now when something urgent or a full batch waits; otherwise after the linger. */
   #schedule(): void {
     if (this.#draining || this.#queue.length === 0) return;
-    if (this.#urgent || this.#queue.length >= this.#batchSize) {
+    if (this.#urgent || this.#queue.length >= MAX_PENDING) {
       this.#kick();
     } else if (this.#linger === null) {
       this.#linger = setTimeout(() => {
@@ -189,12 +212,14 @@ export class AuditService {
       await Promise.resolve();
       try {
         // Under load, token entries keep arriving while a batch is written: keep writing only
-        // full batches (or urgent ones); a partial batch waits for its linger like any other.
+        // while much is queued (or something urgent); the rest waits for its linger.
         do {
-          const batch = this.#queue.splice(0, this.#batchSize);
+          const pending = this.#queue.splice(0, MAX_PENDING);
           if (this.#queue.length === 0) this.#urgent = false;
-          await this.#write(batch);
-        } while (this.#queue.length >= this.#batchSize || (this.#queue.length > 0 && this.#urgent));
+          // Grouped and given ids once, before the first try (see #write).
+          const rows = groupEntries(pending, auditId);
+          for (let i = 0; i < rows.length; i += this.#batchSize) await this.#write(rows.slice(i, i + this.#batchSize));
+        } while (this.#queue.length >= MAX_PENDING || (this.#queue.length > 0 && this.#urgent));
       } finally {
         this.#draining = null;
       }
@@ -246,13 +271,29 @@ export class AuditService {
     if (f.connectionId !== undefined) query.connectionId = f.connectionId;
     if (f.userId !== undefined) query.actorId = f.userId;
     if (f.action !== undefined) query.action = f.action;
-    if (f.since !== undefined) query.since = f.since;
+    // A stored row's time is its first entry's; its other entries follow within GROUP_SPAN_MS.
+    // Rows are chosen by that, the entries in them exactly.
+    if (f.since !== undefined) query.since = new Date(f.since.getTime() - GROUP_SPAN_MS);
     if (f.until !== undefined) query.until = f.until;
-    if (f.cursor !== undefined) query.beforeSeq = decodeCursor(f.cursor);
-    const rows = await this.#repo.list(query);
-    const page = rows.slice(0, limit);
+    const from = f.cursor === undefined ? undefined : decodeCursor(f.cursor);
+    if (from !== undefined) query.beforeSeq = from.index > 0 ? from.seq + 1 : from.seq;
+    const found: ExpandedEntry[] = [];
+    for (;;) {
+      const rows = await this.#repo.list(query);
+      for (const row of rows) {
+        const below = from !== undefined && row.seq === from.seq ? from.index : Number.POSITIVE_INFINITY;
+        for (const e of expandEntry(row, below)) {
+          if ((f.since === undefined || e.at >= f.since) && (f.until === undefined || e.at < f.until)) found.push(e);
+        }
+        if (found.length > limit) break;
+      }
+      const last = rows.at(-1);
+      if (found.length > limit || last === undefined || rows.length < query.limit) break;
+      query.beforeSeq = last.seq;
+    }
+    const page = found.slice(0, limit);
     const last = page.at(-1);
-    return { entries: page.map((e) => view(e, withWorkspace)), nextCursor: rows.length > limit && last ? encodeCursor(last.seq) : null };
+    return { entries: page.map((e) => view(e, withWorkspace)), nextCursor: found.length > limit && last ? encodeCursor(last) : null };
   }
 
   /**
@@ -265,14 +306,17 @@ export class AuditService {
     requireInstanceAdmin(actor);
     await this.flush();
     const verifier = new ChainVerifier();
+    let checked = 0;
     let after = 0;
     for (;;) {
       const batch = await this.#repo.after(after, VERIFY_BATCH);
       for (const e of batch) {
-        if (!verifier.check(e)) return { ok: false, checked: verifier.checked, firstBrokenId: e.id };
+        // `checked` counts entries as readers see them (a row of grouped asks holds several).
+        if (!verifier.check(e)) return { ok: false, checked: checked + 1, firstBrokenId: firstEntryId(e) };
+        checked += entryCount(e);
       }
       const last = batch.at(-1);
-      if (!last || batch.length < VERIFY_BATCH) return { ok: true, checked: verifier.checked };
+      if (!last || batch.length < VERIFY_BATCH) return { ok: true, checked };
       after = last.seq;
     }
   }

@@ -78,8 +78,7 @@ export class AuditRepo {
       });
       // One statement whose only parameter is the batch as JSON (not a VALUES row per entry, nor
       // an array per column): the statement does not grow with the batch, and encoding it is one
-      // native JSON.stringify. Large batches are the normal case under load: every token issued
-      // is an entry.
+      // native JSON.stringify.
       const rows = chained.map((e) => ({
         seq: e.seq,
         id: e.id,
