@@ -157,7 +157,9 @@ characters, dot segments (also percent-encoded), encoded slashes and fragments a
 the resolved URL is checked again to stay on the base URL's origin and under its path. Redirects
 are never followed (a redirect elsewhere would otherwise carry the token along), callers cannot
 set \`Authorization\`, \`Cookie\`, \`Host\`, forwarding or hop-by-hop headers, answers are capped
-in size, and a \`401\` gets exactly one retry after a refresh. Plain \`http\` provider URLs are
+in size, and a \`401\` gets exactly one retry after a refresh — at most one such forced refresh per
+connection every 30 s, so an API that answers 401 for other reasons (a missing permission)
+cannot make every call, by anyone allowed to use the connection, cost a refresh grant. Plain \`http\` provider URLs are
 accepted only for loopback hosts.
 
 ## Audit log: append-only and hash-chained

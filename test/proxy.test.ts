@@ -1,6 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { PROXY_REFRESH_COOLDOWN_MS, ProxyService } from '../src/services/proxy.ts';
 import { startOidcProvider, type OidcPeer } from './peers/oidc-provider.ts';
 import { connectThroughPeer, connectWorld, registerPeerApp, type ConnectWorld } from './helpers/oauth.ts';
 import { testDbKind } from './helpers/db.ts';
@@ -109,13 +110,38 @@ describe(`proxy (POST /connections/:id/proxy) on ${testDbKind}`, () => {
     assert.equal(peer.counters.refreshTokenGrants, 1);
     assert.equal(api.seen.length, 2);
     assert.notEqual(api.seen[1]?.authorization, `Bearer ${old}`);
-    // A provider that keeps answering 401 gets exactly one retry, not a loop.
+    // Another 401 right after: no second refresh within the cooldown, the provider's 401 as it is.
     api.rejectTokens.add('*');
     api.seen.length = 0;
     const still = await proxy({ method: 'GET', path: '/items' });
     assert.equal(still.status, 401);
-    assert.equal(api.seen.length, 2);
+    assert.equal(api.seen.length, 1);
+    assert.equal(peer.counters.refreshTokenGrants, 1);
     api.rejectTokens.clear();
+  });
+
+  test('a provider that keeps answering 401 cannot make every call refresh: one forced refresh per cooldown, one retry each time', async () => {
+    let offset = 0;
+    const proxies = new ProxyService({ apps: w.t.services.oauthApps, tokens: w.t.services.tokens, refresher: w.t.services.refresher, clock: { now: () => new Date(Date.now() + offset) } });
+    const actor = { userId: w.adminId, isAdmin: true, via: 'api_key' } as const;
+    api.rejectTokens.add('*');
+    api.seen.length = 0;
+    peer.resetCounters();
+    try {
+      const first = await proxies.call(actor, id, { method: 'GET', path: '/items' });
+      assert.equal(first.status, 401);
+      assert.equal(api.seen.length, 2, 'one retry, not a loop');
+      assert.equal(peer.counters.refreshTokenGrants, 1);
+      for (let i = 0; i < 5; i++) assert.equal((await proxies.call(actor, id, { method: 'GET', path: '/items' })).status, 401);
+      assert.equal(api.seen.length, 7, 'within the cooldown: one request per call');
+      assert.equal(peer.counters.refreshTokenGrants, 1);
+      offset = PROXY_REFRESH_COOLDOWN_MS + 1;
+      assert.equal((await proxies.call(actor, id, { method: 'GET', path: '/items' })).status, 401);
+      assert.equal(api.seen.length, 9);
+      assert.equal(peer.counters.refreshTokenGrants, 2, 'after the cooldown a 401 forces a refresh again');
+    } finally {
+      api.rejectTokens.clear();
+    }
   });
 
   test('an answer over the size limit → 502 response_too_large', async () => {

@@ -133,7 +133,7 @@ export function createServices(deps: ServiceDeps): Services {
   const cache = new TokenCache();
   const tokens = new TokensService({ db, envelope, clock, refresher, events, cache, access });
   const lifecycle = new LifecycleService({ db, envelope, clock, logger, apps: oauthApps, connections, connect, refresher, cache, events, onDisconnected, ...fetchOption });
-  const proxy = new ProxyService({ apps: oauthApps, tokens, refresher, ...fetchOption });
+  const proxy = new ProxyService({ apps: oauthApps, tokens, refresher, clock, ...fetchOption });
   const sharing = new SharingService({ db, clock, connections, impact, events, cache });
   onMemberRemoved.push(sharing.onMemberRemoved);
   onDisconnected.push((trx, { connection, actorId }) => impact.invalidate(trx, { kind: 'disconnect', connectionId: connection.id }, actorId));

@@ -1,3 +1,4 @@
+import { systemClock, type Clock } from '../core/clock.ts';
 import { AppError } from '../core/errors.ts';
 import type { Actor } from '../core/policy.ts';
 import { resolveProxyUrl } from '../core/proxy-url.ts';
@@ -30,7 +31,16 @@ export interface ProxyDeps {
   fetch?: FetchFunction;
   maxResponseBytes?: number;
   timeoutMs?: number;
+  clock?: Clock;
+  /** After a 401 forced a refresh, further 401s of the same connection do not for this long. */
+  refreshCooldownMs?: number;
 }
+
+/** Default of {@link ProxyDeps.refreshCooldownMs}. */
+export const PROXY_REFRESH_COOLDOWN_MS = 30_000;
+
+/** Connections whose last forced refresh is remembered, at most (oldest forgotten first). */
+const MAX_REMEMBERED = 10_000;
 
 /** Headers a caller may not set: credentials, hop-by-hop and routing headers. */
 const BLOCKED_HEADERS = /^(authorization|cookie|host|connection|content-length|transfer-encoding|upgrade|te|trailer|keep-alive|proxy-.*|x-forwarded-.*|forwarded)$/i;
@@ -57,9 +67,31 @@ async function readLimited(response: Response, limit: number): Promise<Buffer> {
  * `POST /connections/:id/proxy` (SPEC §7): calls the provider API with the connection's token.
  * The token goes only to the provider's API base URL; redirects are never followed (a redirect
  * to another host would otherwise carry the call there); a `401` gets one retry after a refresh.
+ *
+ * Some APIs answer 401 for reasons a new token does not cure (a missing permission, a disabled
+ * account). So a 401 forces a refresh at most once per connection per cooldown (in this
+ * process): otherwise every proxied call, by anyone allowed to use the connection, would cost a
+ * refresh grant at the provider, which rate-limits them. Within the cooldown the provider's 401
+ * is answered as it is.
  */
 export class ProxyService {
+  readonly #forcedAt = new Map<string, number>();
+
   constructor(private readonly deps: ProxyDeps) {}
+
+  /** True (and remembered) when a 401 of this connection may force a refresh now. */
+  #mayForceRefresh(id: string): boolean {
+    const now = (this.deps.clock ?? systemClock).now().getTime();
+    const last = this.#forcedAt.get(id);
+    if (last !== undefined && now - last < (this.deps.refreshCooldownMs ?? PROXY_REFRESH_COOLDOWN_MS)) return false;
+    this.#forcedAt.delete(id);
+    this.#forcedAt.set(id, now);
+    if (this.#forcedAt.size > MAX_REMEMBERED) {
+      const oldest = this.#forcedAt.keys().next();
+      if (!oldest.done) this.#forcedAt.delete(oldest.value);
+    }
+    return true;
+  }
 
   async call(actor: Actor, id: string, request: ProxyRequest, context: { workflowId?: string; nodeId?: string } = {}): Promise<ProxyResponse> {
     const issued = await this.deps.tokens.issue(actor, id, context);
@@ -73,7 +105,7 @@ export class ProxyService {
     }
     const url = resolveProxyUrl(base, request.path, request.query);
     const first = await this.#send(url, request, issued.accessToken);
-    if (first.status !== 401) return first;
+    if (first.status !== 401 || !this.#mayForceRefresh(id)) return first;
     // The provider rejected the token (revoked early, clock skew): refresh once and retry.
     const outcome = await this.deps.refresher.refresh(id, { force: true, actorId: actor.userId });
     if (outcome.kind !== 'refreshed' && outcome.kind !== 'fresh') return first;
