@@ -159,8 +159,8 @@ are never followed (a redirect elsewhere would otherwise carry the token along),
 set \`Authorization\`, \`Cookie\`, \`Host\`, forwarding or hop-by-hop headers, answers are capped
 in size, and a \`401\` gets exactly one retry after a refresh — at most one such forced refresh per
 connection every 30 s, so an API that answers 401 for other reasons (a missing permission)
-cannot make every call, by anyone allowed to use the connection, cost a refresh grant. Plain \`http\` provider URLs are
-accepted only for loopback hosts.
+cannot make every call, by anyone allowed to use the connection, cost a refresh grant. Plain
+\`http\` provider URLs are accepted only for loopback hosts.
 
 ## Audit log: append-only and hash-chained
 
