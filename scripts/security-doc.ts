@@ -97,8 +97,8 @@ ${renderMatrix()}
 
 ## Secrets at rest: envelope encryption and key rotation
 
-Access tokens, refresh tokens, OAuth client secrets and the PKCE verifiers of pending connect
-flows are envelope-encrypted (\`src/crypto/envelope.ts\`): each value gets its own random 256-bit
+Access tokens, refresh tokens, OAuth client secrets, webhook signing secrets and the PKCE
+verifiers of pending connect flows are envelope-encrypted (\`src/crypto/envelope.ts\`): each value gets its own random 256-bit
 data key and 96-bit IV and is encrypted with AES-256-GCM; the data key is wrapped (AES-256-GCM)
 by the newest key-encryption key. The authenticated data binds the ciphertext to its table,
 record id and field, and the wrapped data key to its key version, so a value copied into another
@@ -177,6 +177,19 @@ together (within one second) are stored as one chained row listing each ask with
 workflow/node (\`src/core/audit-groups.ts\`); the API lists them one entry each, with its own id,
 and the row's hash covers every ask in it, so adding, removing or editing one is detected the
 same way. This keeps a busy workflow from paying a chained row per token.
+
+## Webhooks
+
+Only a workspace's owners and admins subscribe, list or delete its webhooks. The signing secret
+(\`whsec_\` and 32 random bytes) is shown once, in the answer that creates it, and stored
+envelope-encrypted. A delivery carries the same whitelisted fields as the audit entry of its
+event, never a token or secret, and is signed with the Standard Webhooks scheme (HMAC-SHA256 over
+id, timestamp and body), so a receiver can check that it comes from Tether, is unchanged and is
+recent. The URL must be https (plain http only for loopback hosts) without credentials in it;
+redirects are never followed. Tether sends deliveries to whatever host the URL names, including
+hosts inside your network: an owner or admin of a workspace learns only the status code a
+delivery got. Where workspace admins are not trusted that far, filter the workers' outbound
+traffic.
 `;
 }
 

@@ -11,6 +11,7 @@ import { ConnectionsRepo } from './store/connections.ts';
 import { migrateToLatest, openStore, type Store } from './store/db.ts';
 import { runEvery } from './worker/loops.ts';
 import { BackgroundRefresher } from './worker/refresher.ts';
+import { WebhookDispatcher } from './worker/webhooks.ts';
 
 /** A running Tether process: what `main` started, and how to stop it. */
 export interface Running {
@@ -29,12 +30,13 @@ export async function start(config: Config, logger: Logger): Promise<Running> {
   await migrateToLatest(store.db);
   logger.info({ database: store.kind, role: config.role }, 'database ready');
 
+  const envelope = new Envelope(keyring);
   const services = createServices({
     db: store.db,
     config,
     logger,
     clock: systemClock,
-    envelope: new Envelope(keyring),
+    envelope,
     refreshLeaseMs: config.refreshLeaseMs,
     // Other processes may share PostgreSQL: cached grants are trusted only while we hear their changes.
     accessCacheMode: store.kind === 'postgres' ? 'shared' : 'local',
@@ -59,6 +61,10 @@ export async function start(config: Config, logger: Logger): Promise<Running> {
       concurrency: config.refreshConcurrency,
     });
     loops.push(refresher.run(abort.signal));
+    // The webhook outbox: polled, and looked at at once when this process queued something.
+    const dispatcher = new WebhookDispatcher({ db: store.db, envelope, clock: systemClock, logger });
+    services.webhooks.onEnqueued = () => dispatcher.kick();
+    loops.push(dispatcher.run(abort.signal));
   }
 
   let app: App | null = null;
@@ -81,6 +87,7 @@ export async function start(config: Config, logger: Logger): Promise<Running> {
       await Promise.all(loops);
       await listener?.stop();
       await services.audit.flush();
+      await services.webhooks.flush();
       await store.close();
     },
   };

@@ -25,6 +25,7 @@ import { sharingRoutes } from './routes/sharing.ts';
 import { workflowRoutes } from './routes/workflows.ts';
 import { notificationRoutes } from './routes/notifications.ts';
 import { auditRoutes } from './routes/audit.ts';
+import { webhookRoutes } from './routes/webhooks.ts';
 
 export type { Services };
 
@@ -111,6 +112,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   workflowRoutes(app);
   notificationRoutes(app);
   auditRoutes(app);
+  webhookRoutes(app);
 
   // The web UI at `/`; browser navigations to its client-side routes get its index.html.
   const pageFallback = deps.uiDir === null ? undefined : await registerUi(app, deps.uiDir);

@@ -16,6 +16,7 @@ import { TokenCache, TokensService } from './tokens.ts';
 import { LifecycleService } from './lifecycle.ts';
 import { ProxyService } from './proxy.ts';
 import { AuditService } from './audit.ts';
+import { WebhooksService } from './webhooks.ts';
 import { AccessCache, type AccessCacheMode } from './access-cache.ts';
 import { ImpactService } from './impact.ts';
 import { SharingService } from './sharing.ts';
@@ -36,6 +37,7 @@ export interface Services {
   lifecycle: LifecycleService;
   proxy: ProxyService;
   audit: AuditService;
+  webhooks: WebhooksService;
   impact: ImpactService;
   sharing: SharingService;
   workflows: WorkflowsService;
@@ -108,6 +110,7 @@ export function createServices(deps: ServiceDeps): Services {
   const workspaces = new WorkspacesService({ db, events, clock, onMemberRemoved, access });
   // Subscribes to `events` now, so it records everything emitted from here on (SPEC §8).
   const audit = new AuditService({ db, logger, workspaces, events });
+  const webhooks = new WebhooksService({ db, envelope, clock, logger, workspaces, events });
   const oauthApps = new OAuthAppsService({
     db,
     envelope,
@@ -139,5 +142,5 @@ export function createServices(deps: ServiceDeps): Services {
   onDisconnected.push((trx, { connection, actorId }) => impact.invalidate(trx, { kind: 'disconnect', connectionId: connection.id }, actorId));
   const workflows = new WorkflowsService({ db, clock, workspaces });
   const runs = new RunsService({ db, clock, workflows, proxy });
-  return { accounts, workspaces, oauthApps, connect, connections, events, refresher, tokens, lifecycle, proxy, audit, impact, sharing, workflows, runs, access };
+  return { accounts, workspaces, oauthApps, connect, connections, events, refresher, tokens, lifecycle, proxy, audit, webhooks, impact, sharing, workflows, runs, access };
 }

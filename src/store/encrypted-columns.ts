@@ -20,4 +20,5 @@ export const encryptedColumns: readonly EncryptedColumn[] = [
   { table: 'connections', idColumn: 'id', column: 'access_token', field: 'access_token' },
   { table: 'connections', idColumn: 'id', column: 'refresh_token', field: 'refresh_token' },
   { table: 'connect_sessions', idColumn: 'id', column: 'code_verifier', field: 'code_verifier' },
+  { table: 'webhooks', idColumn: 'id', column: 'secret', field: 'secret' },
 ];

@@ -195,6 +195,37 @@ export interface AuditEntriesTable {
   hash: ColumnType<string, string, never>;
 }
 
+/** A workspace's webhook subscription (API.md); `secret` is envelope-encrypted. */
+export interface WebhooksTable {
+  id: string;
+  workspace_id: string;
+  url: string;
+  /** The event types delivered, as a JSON array. */
+  events: ColumnType<string[], string, string>;
+  secret: string;
+  created_by: string | null;
+  created_at: Timestamp;
+}
+
+export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
+
+/** The outbox: one row per (webhook, event), sent by the worker until delivered or given up. */
+export interface WebhookDeliveriesTable {
+  id: string;
+  webhook_id: string;
+  event_type: string;
+  payload: string;
+  status: DeliveryStatus;
+  attempts: Generated<number>;
+  next_attempt_at: Timestamp;
+  lease_until: NullableTimestamp;
+  lease_owner: string | null;
+  last_status: number | null;
+  last_error: string | null;
+  created_at: Timestamp;
+  delivered_at: NullableTimestamp;
+}
+
 export interface Database {
   workflows: WorkflowsTable;
   workflow_nodes: WorkflowNodesTable;
@@ -209,4 +240,6 @@ export interface Database {
   workspaces: WorkspacesTable;
   memberships: MembershipsTable;
   audit_entries: AuditEntriesTable;
+  webhooks: WebhooksTable;
+  webhook_deliveries: WebhookDeliveriesTable;
 }
