@@ -27,29 +27,13 @@ export const GROUP_MAX = 5000;
 const ISSUED = 'issued';
 
 /** An entry as the recorder produces it, before it has an id or a place in the chain. */
-export interface PendingEntry {
-  at: Date;
-  actorId: string | null;
-  action: string;
-  workspaceId: string | null;
-  domain: string | null;
-  connectionId: string | null;
-  details: Record<string, JsonValue>;
-}
+export type PendingEntry = Omit<ChainedContent, 'seq' | 'id' | 'prevHash'>;
 
 /** A stored row's content before it is chained (the caller assigns the id). */
 export type StoredEntry = Omit<ChainedContent, 'seq' | 'prevHash'>;
 
 /** One entry as readers see it, with its place in the log. */
-export interface ExpandedEntry {
-  id: string;
-  at: Date;
-  actorId: string | null;
-  action: string;
-  workspaceId: string | null;
-  domain: string | null;
-  connectionId: string | null;
-  details: Record<string, JsonValue>;
+export interface ExpandedEntry extends StoredEntry {
   /** The stored row. */
   seq: number;
   /** Asks of the same row listed after this one (newest first): those with a smaller index. 0 for an ungrouped row. */

@@ -14,7 +14,7 @@ import type { Logger } from '../log.ts';
 import { isAllowedProviderUrl } from '../oauth/providers/shared.ts';
 import type { Db } from '../store/db.ts';
 import { WebhooksRepo, type DeliveryRow, type WebhookRow } from '../store/webhooks.ts';
-import { auditRecordOf } from './audit-record.ts';
+import { auditActions, auditRecordOf, type AuditAction } from './audit-record.ts';
 import type { DomainEvent, Events } from './events.ts';
 import type { WorkspacesService } from './workspaces.ts';
 
@@ -23,22 +23,9 @@ import type { WorkspacesService } from './workspaces.ts';
  * members and workflows. Not `token.issued` (a token ask is not a change, and it is the hot
  * path) and not the instance-wide OAuth app events (they belong to no workspace).
  */
-export const WEBHOOK_EVENTS = [
-  'connection.created',
-  'connection.reconnected',
-  'connection.renamed',
-  'connection.refreshed',
-  'connection.refresh_failed',
-  'connection.reauthorize_required',
-  'connection.promoted',
-  'connection.unshared',
-  'connection.disconnected',
-  'member.added',
-  'member.removed',
-  'workflow.node_invalidated',
-] as const;
+export type WebhookEvent = Exclude<AuditAction, 'token.issued' | 'oauth_app.created' | 'oauth_app.updated' | 'oauth_app.deleted'>;
 
-export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
+export const WEBHOOK_EVENTS: readonly WebhookEvent[] = auditActions.filter((a): a is WebhookEvent => a !== 'token.issued' && !a.startsWith('oauth_app.'));
 
 const SUBSCRIBABLE = new Set<string>(WEBHOOK_EVENTS);
 
