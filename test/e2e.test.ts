@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
+import { Webhook } from 'standardwebhooks';
 import { checkPage, screenshot } from './e2e/checks.ts';
 import { apiGet, browserDateTime, connectInPopup, connectionCard, createWorkspace, fact, openNav, providerSignIn, signUp, type Person } from './e2e/flows.ts';
 import { DemoProcess } from './e2e/demo-process.ts';
@@ -303,6 +305,79 @@ describe('web UI in Chromium', { skip: skip ?? false }, () => {
     await connectionCard(page, 'Demo – full page').waitFor();
     await page.getByText('demo connected').waitFor();
     assert.equal(new URL(page.url()).search, '', 'the ?connected= marker is consumed');
+  });
+
+  test('webhooks: the owner subscribes a receiver, sees the secret once, a refresh is delivered signed and listed; delete', async () => {
+    const received: { headers: IncomingHttpHeaders; body: string }[] = [];
+    const receiver = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        received.push({ headers: req.headers, body });
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+    const address = receiver.address();
+    const receiverUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/tether-hook`;
+    const context = await world.newContext();
+    const page = await context.newPage();
+    let secret = '';
+    try {
+      await step('sign in and open Webhooks', async () => {
+        await page.goto('/login');
+        await page.getByLabel('Email').fill(owner.email);
+        await page.getByLabel('Password').fill(owner.password);
+        await page.getByRole('button', { name: 'Sign in' }).click();
+        await page.getByRole('button', { name: 'Sign out' }).waitFor();
+        const ws = (await apiGet<{ workspaces: { id: string; name: string }[] }>(page, '/api/v1/me')).workspaces.find((w) => w.name === TEAM)?.id;
+        assert.ok(ws);
+        await page.goto(`/w/${ws}/integrations`);
+        await openNav(page, 'Webhooks', 'Webhooks');
+        await page.getByText('No webhooks yet.').waitFor();
+      });
+
+      await step('add a webhook: a bad URL is refused at the field, then the secret is shown once', async () => {
+        await page.getByLabel('URL').fill('http://example.com/hook');
+        await page.getByRole('checkbox', { name: 'connection.refreshed' }).check();
+        await page.getByRole('button', { name: 'Add webhook' }).click();
+        await page.getByText('must be an absolute https URL (plain http only for loopback hosts)', { exact: true }).waitFor();
+        await page.getByLabel('URL').fill(receiverUrl);
+        await page.getByRole('checkbox', { name: 'connection.refreshed' }).check();
+        await page.getByRole('button', { name: 'Add webhook' }).click();
+        const dialog = page.getByRole('dialog', { name: 'Webhook added: copy its signing secret' });
+        secret = (await dialog.getByTestId('webhook-secret').textContent()) ?? '';
+        assert.match(secret, /^whsec_/);
+        await dialog.getByRole('button', { name: 'I have copied it' }).click();
+        await page.getByRole('cell', { name: receiverUrl, exact: true }).waitFor();
+        assert.equal(await page.getByText(secret).count(), 0, 'the secret is gone once the dialog is closed');
+      });
+
+      await step('a token refresh on Integrations is delivered, signed, and listed as delivered', async () => {
+        await openNav(page, 'Integrations', 'Integrations');
+        await connectionCard(page, 'Demo – full page').getByRole('button', { name: 'Refresh Token' }).click();
+        await page.getByText(/Token refreshed/).first().waitFor();
+        for (let i = 0; i < 100 && received.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+        assert.equal(received.length, 1);
+        const got = received[0];
+        assert.ok(got);
+        const payload = new Webhook(secret).verify(got.body, got.headers as Record<string, string>) as { type: string };
+        assert.equal(payload.type, 'connection.refreshed');
+        await openNav(page, 'Webhooks', 'Webhooks');
+        await page.getByRole('button', { name: `Deliveries to ${receiverUrl}` }).click();
+        await page.getByRole('list', { name: 'Recent deliveries' }).getByText('delivered').waitFor();
+        await checkPage(page, { name: 'webhooks', secrets: [...secrets(), secret] });
+      });
+
+      await step('delete the webhook', async () => {
+        await page.getByRole('button', { name: `Delete webhook ${receiverUrl}` }).click();
+        await page.getByRole('dialog', { name: 'Delete this webhook?' }).getByRole('button', { name: 'Delete webhook' }).click();
+        await page.getByText('No webhooks yet.').waitFor();
+      });
+    } finally {
+      await context.close();
+      await new Promise((r) => receiver.close(r));
+    }
   });
 
   test('npm run demo: a newcomer connects, refreshes, shares and disconnects; Ctrl-C stops it; a restart reuses everything', async () => {

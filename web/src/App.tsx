@@ -8,6 +8,7 @@ import { Workflows } from './pages/Workflows.tsx';
 import { WorkflowDetail } from './pages/WorkflowDetail.tsx';
 import { AuditLog } from './pages/AuditLog.tsx';
 import { Members } from './pages/Members.tsx';
+import { Webhooks } from './pages/Webhooks.tsx';
 import { AdminOAuth } from './pages/AdminOAuth.tsx';
 import { ErrorNote } from './components/ErrorNote.tsx';
 import type { Me } from './types.ts';
@@ -52,6 +53,7 @@ export function App() {
           <Route path="workflows/:id" element={<WorkflowDetail />} />
           <Route path="audit" element={<AuditLog />} />
           <Route path="members" element={<Members />} />
+          <Route path="webhooks" element={<Webhooks />} />
         </Route>
         <Route path="/admin/oauth" element={me.data.user.isAdmin ? <AdminOAuth /> : <p>Only instance administrators can manage OAuth credentials.</p>} />
         <Route path="*" element={<Home />} />

@@ -21,6 +21,7 @@ export function Layout() {
   const remembered = typeof localStorage !== 'undefined' ? localStorage.getItem(LAST_WS) : null;
   const current = ws ?? (me?.workspaces.some((w) => w.id === remembered) ? remembered : me?.workspaces[0]?.id) ?? '';
   if (ws && typeof localStorage !== 'undefined') localStorage.setItem(LAST_WS, ws);
+  const currentRole = me?.workspaces.find((w) => w.id === current)?.role;
 
   const logout = useMutation({
     mutationFn: () => api.post('/api/v1/auth/logout'),
@@ -72,6 +73,7 @@ export function Layout() {
         <NavLink to={`${base}/workflows`}>Workflows</NavLink>
         <NavLink to={`${base}/audit`}>Audit log</NavLink>
         <NavLink to={`${base}/members`}>Members</NavLink>
+        {currentRole === 'owner' || currentRole === 'admin' ? <NavLink to={`${base}/webhooks`}>Webhooks</NavLink> : null}
         {me.user.isAdmin ? <NavLink to="/admin/oauth">Admin → OAuth credentials</NavLink> : null}
       </nav>
       <main id="main" className="content" tabIndex={-1}>

@@ -113,3 +113,27 @@ export interface Notification {
   connectionId?: string;
   read: boolean;
 }
+
+/** GET /api/v1/workspaces/:ws/webhooks (the secret is only in the creation answer). */
+export interface WebhookSub {
+  id: string;
+  url: string;
+  events: string[];
+  createdAt: string;
+}
+
+export interface WebhookCreated extends WebhookSub {
+  secret: string;
+}
+
+export interface WebhookDelivery {
+  id: string;
+  eventType: string;
+  status: 'pending' | 'delivered' | 'failed';
+  attempts: number;
+  lastStatus: number | null;
+  lastError: string | null;
+  createdAt: string;
+  nextAttemptAt: string | null;
+  deliveredAt: string | null;
+}

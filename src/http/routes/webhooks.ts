@@ -12,6 +12,15 @@ const Webhook = Type.Object({ id: Type.String(), url: Type.String(), events: Typ
 export function webhookRoutes(app: App): void {
   const { webhooks } = app.deps.services;
 
+  app.get(
+    '/api/v1/webhook-events',
+    { schema: { tags: ['webhooks'], summary: 'The event types a webhook can subscribe to', response: { 200: Type.Array(Type.String()), ...errors(401) } } },
+    async (request) => {
+      actorOf(request);
+      return [...WEBHOOK_EVENTS];
+    },
+  );
+
   app.post(
     '/api/v1/workspaces/:ws/webhooks',
     {
