@@ -46,6 +46,18 @@ describe('web UI in Chromium', { skip: skip ?? false }, () => {
     await world?.close();
   });
 
+  /** The owner signs in again (a later test, a new browser context); answers the journey's workspace id. */
+  async function signInToTeam(page: Page): Promise<string> {
+    await page.goto('/login');
+    await page.getByLabel('Email').fill(owner.email);
+    await page.getByLabel('Password').fill(owner.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign out' }).waitFor();
+    const ws = (await apiGet<{ workspaces: { id: string; name: string }[] }>(page, '/api/v1/me')).workspaces.find((w) => w.name === TEAM)?.id;
+    assert.ok(ws, 'the journey created the workspace');
+    return ws;
+  }
+
   /** Runs one step of a journey; a failure names the step and carries the server log's tail. */
   async function step(name: string, run: () => Promise<void>): Promise<void> {
     try {
@@ -287,13 +299,7 @@ describe('web UI in Chromium', { skip: skip ?? false }, () => {
       window.open = () => null;
     });
     const page = await context.newPage();
-    await page.goto('/login');
-    await page.getByLabel('Email').fill(owner.email);
-    await page.getByLabel('Password').fill(owner.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('button', { name: 'Sign out' }).waitFor();
-    const ws = (await apiGet<{ workspaces: { id: string; name: string }[] }>(page, '/api/v1/me')).workspaces.find((w) => w.name === TEAM)?.id;
-    assert.ok(ws, 'the journey created the workspace');
+    const ws = await signInToTeam(page);
     await page.goto(`/w/${ws}/integrations`);
     await page.getByRole('button', { name: 'Connect demo', exact: true }).click();
     const dialog = page.getByRole('dialog', { name: 'Connect demo' });
@@ -325,13 +331,7 @@ describe('web UI in Chromium', { skip: skip ?? false }, () => {
     let secret = '';
     try {
       await step('sign in and open Webhooks', async () => {
-        await page.goto('/login');
-        await page.getByLabel('Email').fill(owner.email);
-        await page.getByLabel('Password').fill(owner.password);
-        await page.getByRole('button', { name: 'Sign in' }).click();
-        await page.getByRole('button', { name: 'Sign out' }).waitFor();
-        const ws = (await apiGet<{ workspaces: { id: string; name: string }[] }>(page, '/api/v1/me')).workspaces.find((w) => w.name === TEAM)?.id;
-        assert.ok(ws);
+        const ws = await signInToTeam(page);
         await page.goto(`/w/${ws}/integrations`);
         await openNav(page, 'Webhooks', 'Webhooks');
         await page.getByText('No webhooks yet.').waitFor();
