@@ -9,6 +9,7 @@ import { createServices } from './services/index.ts';
 import { AccessNotifyListener } from './store/access-notify.ts';
 import { ConnectionsRepo } from './store/connections.ts';
 import { migrateToLatest, openStore, type Store } from './store/db.ts';
+import { WebhooksRepo } from './store/webhooks.ts';
 import { runEvery } from './worker/loops.ts';
 import { BackgroundRefresher } from './worker/refresher.ts';
 import { WebhookDispatcher } from './worker/webhooks.ts';
@@ -50,6 +51,8 @@ export async function start(config: Config, logger: Logger): Promise<Running> {
         await services.accounts.pruneSessions();
         // Connect sessions live 10 minutes; keep a day of used/expired ones for support, then drop them.
         await new ConnectionsRepo(store.db).deleteSessionsBefore(new Date(systemClock.now().getTime() - 86_400_000));
+        // Webhook deliveries stay listed for 30 days once delivered or given up.
+        await new WebhooksRepo(store.db).pruneFinished(new Date(systemClock.now().getTime() - 30 * 86_400_000));
       }, abort.signal, logger),
     );
     const refresher = new BackgroundRefresher({

@@ -4,6 +4,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { Webhook } from 'standardwebhooks';
 import { systemClock } from '../src/core/clock.ts';
 import { createLogger } from '../src/log.ts';
+import { WebhooksRepo } from '../src/store/webhooks.ts';
 import { WebhookDispatcher } from '../src/worker/webhooks.ts';
 import { startOidcProvider, type OidcPeer } from './peers/oidc-provider.ts';
 import { Client, LogCapture, signedUp } from './helpers/app.ts';
@@ -236,6 +237,15 @@ describe(`webhooks (POST /workspaces/:ws/webhooks, Standard Webhooks deliveries)
     assert.equal(new Set(receiver.received.map((r) => r.headers['webhook-id'])).size, 8);
     const types = receiver.received.map((r) => (JSON.parse(r.body) as { type: string }).type);
     assert.deepEqual(types.filter((t) => t === 'connection.created').length, 4);
+
+    // Housekeeping forgets finished deliveries older than its cut-off, never pending ones.
+    const repo = new WebhooksRepo(w.t.store.db);
+    const before = await repo.recentDeliveries(hook.json.id as string, 50);
+    assert.equal(before.length, 8);
+    await w.t.store.db.insertInto('webhook_deliveries').values({ id: 'msg_pending_old', webhook_id: hook.json.id as string, event_type: 'connection.created', payload: '{}', status: 'pending', next_attempt_at: new Date(Date.now() + 3_600_000), created_at: new Date(Date.now() - 40 * 86_400_000) }).execute();
+    assert.equal(await repo.pruneFinished(new Date(Date.now() - 30 * 86_400_000)), 0, 'nothing finished is that old');
+    assert.equal(await repo.pruneFinished(new Date(Date.now() + 1000)), 8);
+    assert.deepEqual((await repo.recentDeliveries(hook.json.id as string, 50)).map((d) => d.id), ['msg_pending_old']);
 
     const res = await w.admin.delete(`/api/v1/workspaces/${w.ws}/webhooks/${hook.json.id as string}`);
     assert.equal(res.status, 204);

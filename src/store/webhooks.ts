@@ -103,6 +103,12 @@ export class WebhooksRepo {
     return res.numUpdatedRows > 0n;
   }
 
+  /** Forgets delivered and given-up deliveries created before `before` (housekeeping); pending ones stay. */
+  async pruneFinished(before: Date): Promise<number> {
+    const res = await this.db.deleteFrom('webhook_deliveries').where('status', '!=', 'pending').where('created_at', '<', before).executeTakeFirst();
+    return Number(res.numDeletedRows);
+  }
+
   /** The newest deliveries of a subscription (for its owner to see what happened). */
   async recentDeliveries(webhookId: string, limit: number): Promise<DeliveryRow[]> {
     return this.db.selectFrom('webhook_deliveries').selectAll().where('webhook_id', '=', webhookId).orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
