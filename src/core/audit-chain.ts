@@ -70,17 +70,11 @@ export function entryHash(e: ChainedContent): string {
 /** Walks entries in `seq` order; remembers the previous hash across batches. */
 export class ChainVerifier {
   #prevHash = GENESIS_HASH;
-  #checked = 0;
 
   /** Checks one entry; false when its content or its link to the previous entry does not match. */
   check(e: ChainedContent & { hash: string }): boolean {
-    this.#checked++;
     const ok = e.prevHash === this.#prevHash && entryHash(e) === e.hash;
     this.#prevHash = e.hash;
     return ok;
-  }
-
-  get checked(): number {
-    return this.#checked;
   }
 }

@@ -40,21 +40,17 @@ export interface ExpandedEntry extends StoredEntry {
   index: number;
 }
 
-type Item = [number, ...(string | number | boolean | null)[]];
-
 interface OpenGroup {
-  row: StoredEntry;
-  items: Item[];
+  /** The row's `issued` list itself: the row is final as soon as the last ask is pushed. */
+  items: JsonValue[];
   first: number;
 }
 
-function item(dt: number, details: Record<string, JsonValue>): Item {
-  const workflowId = details.workflowId;
-  const nodeId = details.nodeId;
-  const scalar = (v: JsonValue | undefined): string | number | boolean | null => (v === undefined || (typeof v === 'object' && v !== null) ? null : v);
-  if (nodeId !== undefined && nodeId !== null) return [dt, scalar(workflowId), scalar(nodeId)];
-  if (workflowId !== undefined && workflowId !== null) return [dt, scalar(workflowId)];
-  return [dt];
+/** `[ms after the row's time, workflowId, nodeId]`, trailing nulls left out. */
+function item(dt: number, details: Record<string, JsonValue>): JsonValue[] {
+  const it: JsonValue[] = [dt, details.workflowId ?? null, details.nodeId ?? null];
+  while (it.length > 1 && it.at(-1) === null) it.pop();
+  return it;
 }
 
 /**
@@ -67,34 +63,22 @@ function item(dt: number, details: Record<string, JsonValue>): Item {
 export function groupEntries(pending: readonly PendingEntry[], newId: () => string): StoredEntry[] {
   const out: StoredEntry[] = [];
   const open = new Map<string, OpenGroup>();
-  const close = (): void => {
-    // Rows were pushed when their group opened; only their details are final now.
-    for (const g of open.values()) g.row.details = { [ISSUED]: g.items };
-    open.clear();
-  };
   for (const e of pending) {
     if (e.action !== GROUPED_ACTION) {
-      close();
+      open.clear();
       out.push({ id: newId(), ...e });
       continue;
     }
     const key = `${e.actorId ?? ''}\u0000${e.workspaceId ?? ''}\u0000${e.domain ?? ''}\u0000${e.connectionId ?? ''}`;
     const t = e.at.getTime();
     let g = open.get(key);
-    if (g !== undefined && (t < g.first || t - g.first > GROUP_SPAN_MS || g.items.length >= GROUP_MAX)) {
-      g.row.details = { [ISSUED]: g.items };
-      open.delete(key);
-      g = undefined;
-    }
-    if (g === undefined) {
-      const row: StoredEntry = { id: newId(), at: e.at, actorId: e.actorId, action: e.action, workspaceId: e.workspaceId, domain: e.domain, connectionId: e.connectionId, details: {} };
-      g = { row, items: [], first: t };
+    if (g === undefined || t < g.first || t - g.first > GROUP_SPAN_MS || g.items.length >= GROUP_MAX) {
+      g = { items: [], first: t };
       open.set(key, g);
-      out.push(row);
+      out.push({ id: newId(), at: e.at, actorId: e.actorId, action: e.action, workspaceId: e.workspaceId, domain: e.domain, connectionId: e.connectionId, details: { [ISSUED]: g.items } });
     }
     g.items.push(item(t - g.first, e.details));
   }
-  close();
   return out;
 }
 

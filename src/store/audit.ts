@@ -1,5 +1,6 @@
 import { sql, type Selectable } from 'kysely';
 import { GENESIS_HASH, entryHash, type ChainedContent, type JsonValue } from '../core/audit-chain.ts';
+import type { StoredEntry } from '../core/audit-groups.ts';
 import type { Db } from './db.ts';
 import type { AuditEntriesTable } from './schema.ts';
 
@@ -10,7 +11,7 @@ import type { AuditEntriesTable } from './schema.ts';
 const AUDIT_APPEND_LOCK = 7_461_005;
 
 /** An entry before it is chained: the caller chooses the id (so a retry cannot duplicate it). */
-export type NewAuditEntry = Omit<ChainedContent, 'seq' | 'prevHash'>;
+export type NewAuditEntry = StoredEntry;
 
 export interface AuditEntry extends ChainedContent {
   hash: string;
