@@ -1,11 +1,13 @@
 import pLimit from 'p-limit';
 import { Webhook } from 'standardwebhooks';
 import type { Clock } from '../core/clock.ts';
+import { newId } from '../core/ids.ts';
 import type { Envelope } from '../crypto/envelope.ts';
 import type { Logger } from '../log.ts';
 import type { FetchFunction } from '../oauth/providers/index.ts';
 import type { Db } from '../store/db.ts';
 import { WebhooksRepo, type DeliveryRow, type WebhookRow } from '../store/webhooks.ts';
+import { runEvery, Wakeup } from './loops.ts';
 
 /** Pauses before the 2nd, 3rd… attempt; after the last one fails the delivery is given up. */
 export const RETRY_DELAYS_MS: readonly number[] = [5_000, 30_000, 120_000, 600_000, 1_800_000, 3_600_000, 7_200_000, 14_400_000];
@@ -41,8 +43,7 @@ type Outcome = { ok: true; status: number } | { ok: false; status: number | null
 export class WebhookDispatcher {
   readonly #o: DispatcherOptions;
   readonly #repo: WebhooksRepo;
-  #wake: (() => void) | null = null;
-  #kicked = false;
+  readonly #wakeup = new Wakeup();
 
   constructor(options: DispatcherOptions) {
     this.#o = options;
@@ -51,8 +52,7 @@ export class WebhookDispatcher {
 
   /** Something was queued: look now instead of at the next interval. */
   kick(): void {
-    this.#kicked = true;
-    this.#wake?.();
+    this.#wakeup.kick();
   }
 
   /** Sends everything due now; returns how many attempts were made. */
@@ -63,7 +63,7 @@ export class WebhookDispatcher {
     for (;;) {
       if (signal?.aborted) break;
       const now = clock.now();
-      const owner = `${process.pid}:${Math.random().toString(36).slice(2, 10)}`;
+      const owner = newId('lease');
       const claimed = await this.#repo.claimDue(owner, now, new Date(now.getTime() + (this.#o.leaseMs ?? 60_000)), 50);
       if (claimed.length === 0) break;
       attempted += claimed.length;
@@ -83,26 +83,8 @@ export class WebhookDispatcher {
   }
 
   /** Loops until `signal` aborts; a failing pass is logged and the loop goes on. */
-  async run(signal: AbortSignal): Promise<void> {
-    while (!signal.aborted) {
-      this.#kicked = false;
-      try {
-        await this.runOnce(signal);
-      } catch (err) {
-        this.#o.logger.error({ err }, 'webhooks: dispatch pass failed; retrying on the next tick');
-      }
-      if (this.#kicked || signal.aborted) continue;
-      await new Promise<void>((resolve) => {
-        const done = (): void => {
-          clearTimeout(timer);
-          this.#wake = null;
-          resolve();
-        };
-        const timer = setTimeout(done, this.#o.intervalMs ?? 1_000);
-        this.#wake = done;
-        signal.addEventListener('abort', done, { once: true });
-      });
-    }
+  run(signal: AbortSignal): Promise<void> {
+    return runEvery('webhooks', this.#o.intervalMs ?? 1_000, () => this.runOnce(signal), signal, this.#o.logger, this.#wakeup);
   }
 
   async #attempt(d: DeliveryRow, hook: WebhookRow, owner: string): Promise<void> {
