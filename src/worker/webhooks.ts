@@ -4,7 +4,7 @@ import type { Clock } from '../core/clock.ts';
 import { newId } from '../core/ids.ts';
 import type { Envelope } from '../crypto/envelope.ts';
 import type { Logger } from '../log.ts';
-import type { FetchFunction } from '../oauth/providers/index.ts';
+import { defaultFetch, type FetchFunction } from '../oauth/providers/index.ts';
 import type { Db } from '../store/db.ts';
 import { WebhooksRepo, type DeliveryRow, type WebhookRow } from '../store/webhooks.ts';
 import { runEvery, Wakeup } from './loops.ts';
@@ -110,7 +110,7 @@ export class WebhookDispatcher {
   async #send(d: DeliveryRow, hook: WebhookRow, secret: string): Promise<Outcome> {
     const sentAt = this.#o.clock.now();
     const signature = new Webhook(secret).sign(d.id, sentAt, d.payload);
-    const doFetch = this.#o.fetch ?? ((u, i) => fetch(u, i as RequestInit));
+    const doFetch = this.#o.fetch ?? defaultFetch;
     try {
       const res = await doFetch(hook.url, {
         method: 'POST',
